@@ -1,0 +1,44 @@
+// Small filesystem helpers that report failures as wd::Error naming the path.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+#include "error.hpp"
+
+namespace wd {
+
+namespace fs = std::filesystem;
+
+// strerror(errno) as a std::string.
+std::string errno_text(int err);
+
+// Whole file contents; an error names the path and the errno text.
+Result<std::string> read_file(const fs::path& path);
+// The contents when the file exists, nullopt when it does not; other
+// failures (a directory, no permission) are errors.
+Result<std::optional<std::string>> read_file_if_exists(const fs::path& path);
+// The first line of a one-value file (.warpdrive/home etc.), trimmed.
+Result<std::optional<std::string>> read_value_file(const fs::path& path);
+
+// Writes through a temporary file in the same directory and rename(2), so a
+// reader sees the old contents or the new, never a part.
+Status write_file_atomic(const fs::path& path, std::string_view contents, mode_t mode = 0644);
+
+// mkdir -p; an error names the directory.
+Status make_dirs(const fs::path& dir, mode_t mode = 0775);
+
+bool path_exists(const fs::path& path);  // lstat succeeds or the target exists
+bool is_dir(const fs::path& path);
+bool is_file(const fs::path& path);
+// access(X_OK) for a regular file.
+bool is_executable_file(const fs::path& path);
+// access(W_OK) on an existing directory.
+bool is_writable_dir(const fs::path& path);
+
+// Strips leading and trailing white space.
+std::string trim(std::string_view s);
+
+}  // namespace wd

@@ -1,0 +1,194 @@
+#include "settings.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "identity.hpp"
+#include "shell.hpp"
+
+namespace wd {
+
+std::string_view phase_name(Phase phase) { return phase == Phase::build ? "build" : "deploy"; }
+
+bool Settings::has_virtualenv() const { return is_file(app_root / "bin" / "activate"); }
+
+namespace {
+
+fs::path absolute_from(const fs::path& base, const fs::path& p) {
+  return (p.is_absolute() ? p : base / p).lexically_normal();
+}
+
+// A path without a trailing slash ("/opt/app-root/" -> "/opt/app-root").
+fs::path clean(fs::path p) {
+  std::string s = p.lexically_normal().string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+
+std::vector<std::string> split_words(const std::string& text) {
+  std::vector<std::string> words;
+  std::istringstream in(text);
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+// env > .warpdrive/<file> > fallback.
+Result<std::string> env_or_file(const Environ& env, std::string_view name, const fs::path& file,
+                                std::string_view fallback) {
+  if (env.is_set(name)) return *env.get(name);
+  WD_ASSIGN(auto value, read_value_file(file));
+  if (value && !value->empty()) return *value;
+  return std::string(fallback);
+}
+
+// Roots and APP_HOME come from the inherited environment and .warpdrive/home.
+Status resolve_roots(const Context& ctx, const Environ& env, Settings& s) {
+  s.app_root = clean(absolute_from(ctx.cwd, env.get_or("WARPDRIVE_APP_ROOT", "/opt/app-root")));
+  if (env.is_set("WARPDRIVE_SRC_ROOT"))
+    s.src_root = clean(absolute_from(ctx.cwd, *env.get("WARPDRIVE_SRC_ROOT")));
+  else
+    s.src_root = s.app_root / "src";
+  if (!is_dir(s.src_root))
+    return make_error(fmt::format("the application source directory {} does not exist "
+                                  "(set WARPDRIVE_SRC_ROOT, or WARPDRIVE_APP_ROOT whose src/ it defaults to)",
+                                  s.src_root.string()));
+
+  fs::path home_file = s.warpdrive_dir() / "home";
+  WD_ASSIGN(auto home, read_value_file(home_file));
+  if (home && !home->empty()) {
+    s.app_home = clean(absolute_from(s.src_root, *home));
+    if (!is_dir(s.app_home))
+      return make_error(fmt::format("{} names {}, which is not a directory", home_file.string(),
+                                    s.app_home.string()));
+  } else if (env.is_set("APP_HOME")) {
+    // The default OpenShift Python builder's variable, relative to the source.
+    s.app_home = clean(absolute_from(s.src_root, *env.get("APP_HOME")));
+    if (!is_dir(s.app_home))
+      return make_error(fmt::format("APP_HOME names {}, which is not a directory", s.app_home.string()));
+  } else {
+    s.app_home = s.src_root;
+  }
+  return {};
+}
+
+// Every other setting comes from the environment (after the shell files ran).
+Status resolve_rest(const Environ& env, Settings& s) {
+  s.http_port = env.get_or("WARPDRIVE_HTTP_PORT", env.get_or("PORT", "8080"));
+  int port = 0;
+  auto [ptr, ec] = std::from_chars(s.http_port.data(), s.http_port.data() + s.http_port.size(), port);
+  if (ec != std::errc() || ptr != s.http_port.data() + s.http_port.size() || port < 1 || port > 65535)
+    return make_error(fmt::format("WARPDRIVE_HTTP_PORT is '{}', not a port number from 1 to 65535", s.http_port));
+  WD_ASSIGN(s.deploy_mode, env_or_file(env, "WARPDRIVE_DEPLOY_MODE", s.warpdrive_dir() / "deploy_mode", "auto"));
+  WD_ASSIGN(s.server_type, env_or_file(env, "WARPDRIVE_SERVER_TYPE", s.warpdrive_dir() / "server_type", "mod_wsgi"));
+  s.shell_file = env.get_or("WARPDRIVE_SHELL_FILE", "app.sh");
+  s.python_file = env.get_or("WARPDRIVE_PYTHON_FILE", "app.py");
+  s.wsgi_module = env.get_or("WARPDRIVE_WSGI_MODULE_NAME", "wsgi");
+  s.wsgi_callable = env.get_or("WARPDRIVE_WSGI_CALLABLE_OBJECT", "application");
+  s.static_url = env.get_or("WARPDRIVE_WSGI_STATIC_URL", "");
+  s.static_root = env.get_or("WARPDRIVE_WSGI_STATIC_ROOT", "");
+  s.pip_packages = split_words(env.get_or("WARPDRIVE_PIP_PACKAGES", "requirements.txt"));
+  s.pip_no_index = env.is_set("WARPDRIVE_PIP_NO_INDEX");
+  std::string builder = env.get_or("WARPDRIVE_BUILDER_ID", "1001");
+  unsigned long id = 0;
+  auto [p2, ec2] = std::from_chars(builder.data(), builder.data() + builder.size(), id);
+  if (ec2 != std::errc() || p2 != builder.data() + builder.size())
+    return make_error(fmt::format("WARPDRIVE_BUILDER_ID is '{}', not a numeric user ID", builder));
+  s.builder_id = static_cast<uid_t>(id);
+  s.debug = env.is_set("WARPDRIVE_DEBUG");
+  s.run_as_pid1 = env.is_set("WARPDRIVE_RUN_AS_PID1");
+  s.build_target = env.get_or("WARPDRIVE_BUILD_TARGET", "application");
+  return {};
+}
+
+// Writes the resolved settings back, so children see every default.
+void export_settings(const Settings& s, Environ& env) {
+  env.set("WARPDRIVE_APP_ROOT", s.app_root.string());
+  env.set("WARPDRIVE_SRC_ROOT", s.src_root.string());
+  env.set("WARPDRIVE_APP_HOME", s.app_home.string());
+  env.set("WARPDRIVE_HTTP_PORT", s.http_port);
+  env.set("WARPDRIVE_DEPLOY_MODE", s.deploy_mode);
+  env.set("WARPDRIVE_SERVER_TYPE", s.server_type);
+  env.set("WARPDRIVE_SHELL_FILE", s.shell_file);
+  env.set("WARPDRIVE_PYTHON_FILE", s.python_file);
+  env.set("WARPDRIVE_WSGI_MODULE_NAME", s.wsgi_module);
+  env.set("WARPDRIVE_WSGI_CALLABLE_OBJECT", s.wsgi_callable);
+  env.set("WARPDRIVE_WSGI_STATIC_URL", s.static_url);
+  env.set("WARPDRIVE_WSGI_STATIC_ROOT", s.static_root);
+  std::string packages;
+  for (const auto& p : s.pip_packages) packages += (packages.empty() ? "" : " ") + p;
+  env.set("WARPDRIVE_PIP_PACKAGES", packages);
+  env.set("WARPDRIVE_BUILDER_ID", std::to_string(s.builder_id));
+  env.set("WARPDRIVE_BUILD_TARGET", s.build_target);
+}
+
+// "a:b" with each of `front` moved to the front, once.
+std::string prepend_path_list(const std::vector<std::string>& front, const std::string& existing) {
+  std::vector<std::string> items = front;
+  size_t start = 0;
+  while (!existing.empty() && start <= existing.size()) {
+    size_t end = existing.find(':', start);
+    if (end == std::string::npos) end = existing.size();
+    std::string item = existing.substr(start, end - start);
+    if (!item.empty() && std::find(items.begin(), items.end(), item) == items.end()) items.push_back(item);
+    start = end + 1;
+  }
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ":") + i;
+  return out;
+}
+
+}  // namespace
+
+Result<Environment> base_environment(const Context& ctx, Phase phase, std::string_view action) {
+  Environment e;
+  e.phase = phase;
+  e.env = ctx.inherited;
+  WD_TRY(resolve_roots(ctx, e.env, e.settings));
+  e.env.set("WARPDRIVE_PHASE", std::string(phase_name(phase)));
+  e.env.set("WARPDRIVE_ACTION", std::string(action));
+
+  std::vector<std::string> python_front = {e.settings.app_home.string()};
+  if (e.settings.src_root != e.settings.app_home) python_front.push_back(e.settings.src_root.string());
+  e.env.set("PYTHONPATH", prepend_path_list(python_front, e.env.get_or("PYTHONPATH", "")));
+
+  if (e.settings.has_virtualenv()) {
+    e.env.set("VIRTUAL_ENV", e.settings.app_root.string());
+    e.env.set("PATH", prepend_path_list({(e.settings.app_root / "bin").string()},
+                                        e.env.get_or("PATH", "/usr/local/bin:/usr/bin:/bin")));
+    e.env.unset("PYTHONHOME");
+  }
+
+  WD_TRY(setup_identity(ctx, e.settings.app_root, e.env));
+  WD_TRY(resolve_rest(e.env, e.settings));
+  export_settings(e.settings, e.env);
+  return e;
+}
+
+Status apply_shell_files(Environment& e, const std::vector<fs::path>& files) {
+  WD_ASSIGN(e.env, source_shell_files(e.env, files, e.settings.src_root, e.settings.debug));
+  WD_TRY(resolve_rest(e.env, e.settings));
+  export_settings(e.settings, e.env);
+  return {};
+}
+
+Result<Environment> deploy_environment(const Context& ctx, std::string_view action) {
+  WD_ASSIGN(auto e, base_environment(ctx, Phase::deploy, action));
+  WD_TRY(apply_shell_files(e, {e.settings.warpdrive_dir() / "environment", e.settings.hook("deploy-env")}));
+  return e;
+}
+
+EnvDelta environment_delta(const Environ& inherited, const Environ& env) {
+  EnvDelta d;
+  for (const auto& [name, value] : env.vars()) {
+    auto old = inherited.get(name);
+    if (name.rfind("WARPDRIVE_", 0) == 0 || !old || *old != value) d.set.emplace_back(name, value);
+  }
+  for (const auto& [name, value] : inherited.vars())
+    if (!env.has(name)) d.removed.push_back(name);
+  return d;
+}
+
+}  // namespace wd

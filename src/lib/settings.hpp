@@ -1,0 +1,75 @@
+// The WARPDRIVE_* settings (reference.md, "Paths and settings") and the
+// environment every child of warpdrive gets, computed once as data.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+#include <vector>
+
+#include "context.hpp"
+#include "environ.hpp"
+#include "error.hpp"
+#include "fsutil.hpp"
+
+namespace wd {
+
+enum class Phase { build, deploy };
+std::string_view phase_name(Phase phase);
+
+struct Settings {
+  fs::path app_root;  // WARPDRIVE_APP_ROOT: the virtualenv, tmp/, data/, markers/
+  fs::path src_root;  // WARPDRIVE_SRC_ROOT: the application source
+  fs::path app_home;  // WARPDRIVE_APP_HOME: .warpdrive/home, APP_HOME, or src_root
+  std::string http_port;     // WARPDRIVE_HTTP_PORT, PORT, 8080
+  std::string deploy_mode;   // WARPDRIVE_DEPLOY_MODE, .warpdrive/deploy_mode, auto
+  std::string server_type;   // WARPDRIVE_SERVER_TYPE, .warpdrive/server_type, mod_wsgi
+  std::string shell_file;    // WARPDRIVE_SHELL_FILE, app.sh
+  std::string python_file;   // WARPDRIVE_PYTHON_FILE, app.py
+  std::string wsgi_module;   // WARPDRIVE_WSGI_MODULE_NAME, wsgi
+  std::string wsgi_callable; // WARPDRIVE_WSGI_CALLABLE_OBJECT, application
+  std::string static_url;    // WARPDRIVE_WSGI_STATIC_URL
+  std::string static_root;   // WARPDRIVE_WSGI_STATIC_ROOT
+  std::vector<std::string> pip_packages;  // WARPDRIVE_PIP_PACKAGES, requirements.txt
+  bool pip_no_index = false; // WARPDRIVE_PIP_NO_INDEX non-empty
+  uid_t builder_id = 1001;   // WARPDRIVE_BUILDER_ID
+  bool debug = false;        // WARPDRIVE_DEBUG non-empty
+  bool run_as_pid1 = false;  // WARPDRIVE_RUN_AS_PID1 non-empty
+  std::string build_target;  // WARPDRIVE_BUILD_TARGET, application
+
+  fs::path warpdrive_dir() const { return src_root / ".warpdrive"; }
+  fs::path hooks_dir() const { return warpdrive_dir() / "action_hooks"; }
+  fs::path hook(std::string_view name) const { return hooks_dir() / std::string(name); }
+  bool has_virtualenv() const;
+};
+
+// The computed environment: the settings and the full environment for children.
+struct Environment {
+  Settings settings;
+  Environ env;
+  Phase phase = Phase::deploy;
+};
+
+// Steps before any application shell file runs: the roots and APP_HOME, the
+// phase and action, PYTHONPATH, the virtualenv's PATH, HOME and the passwd
+// entry for an arbitrary UID. Settings are resolved from this environment.
+Result<Environment> base_environment(const Context& ctx, Phase phase, std::string_view action);
+
+// Sources `files` (those that exist) into the environment with auto-export,
+// then resolves the settings again, since the files may set WARPDRIVE_*.
+Status apply_shell_files(Environment& environment, const std::vector<fs::path>& files);
+
+// base_environment + .warpdrive/environment + the deploy-env hook: what
+// `env`, `exec`, `shell`, `start` and the runtime hooks use.
+Result<Environment> deploy_environment(const Context& ctx, std::string_view action);
+
+// The names `warpdrive env` prints: every WARPDRIVE_* variable plus every
+// variable whose value differs from `inherited`; `removed` gets the names the
+// shell files unset.
+struct EnvDelta {
+  std::vector<std::pair<std::string, std::string>> set;
+  std::vector<std::string> removed;
+};
+EnvDelta environment_delta(const Environ& inherited, const Environ& env);
+
+}  // namespace wd

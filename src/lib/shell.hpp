@@ -1,0 +1,31 @@
+// Quoting for text that a shell will evaluate, and sourcing the application's
+// shell files (.warpdrive/environment, deploy-env, build-env) in a child /bin/sh.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "environ.hpp"
+#include "error.hpp"
+#include "fsutil.hpp"
+
+namespace wd {
+
+// 'value' with every ' written as '\'' : safe for eval in any POSIX shell.
+std::string single_quote(std::string_view value);
+// The word unchanged when it has only characters no shell treats specially,
+// single_quote() otherwise.
+std::string shell_quote(std::string_view word);
+
+// Sources each existing file of `files` in order, with `set -a` (auto-export),
+// in a child /bin/sh whose environment is `base` and whose working directory
+// is `cwd`, then reads the resulting environment back (NUL-separated).
+// The files' text is interpreted by the shell only, never by warpdrive.
+// A file the shell cannot source (syntax error, failing command) is an error
+// naming it; the shell's own message has already gone to stderr. Anything the
+// files print goes to stderr, so stdout stays clean for `eval "$(warpdrive env)"`.
+Result<Environ> source_shell_files(const Environ& base, const std::vector<fs::path>& files,
+                                   const fs::path& cwd, bool trace);
+
+}  // namespace wd
