@@ -1,0 +1,67 @@
+// The start plan: what `warpdrive start` decided, as plain data, computed
+// before anything runs. `start --dry-run` prints it; unit tests check it
+// without forking; executing it is writing `files` and handing over to argv.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "environ.hpp"
+#include "fsutil.hpp"
+#include "settings.hpp"
+
+namespace wd {
+
+// The WSGI application to serve.
+struct WsgiTarget {
+  std::string module;    // dotted module name, e.g. "mysite.wsgi" or "wsgi"
+  std::string callable;  // e.g. "application"
+  fs::path script;       // the module's file (a/b.py or a/b/__init__.py)
+};
+
+// A URL prefix served from a directory, e.g. "/static/" -> $APP_ROOT/tmp/django/static.
+struct StaticMount {
+  std::string url;
+  fs::path directory;
+};
+
+// How many processes and threads a server gets, and why (printed by start).
+struct WorkerSizing {
+  int processes = 1;
+  int threads = 1;
+  bool user_set = false;  // the user chose (WEB_CONCURRENCY, MOD_WSGI_PROCESSES, server_args ...)
+  std::string reason;     // e.g. "2 CPUs (cgroup v2 cpu.max 200000/100000), 512 MiB limit"
+};
+
+// A file start writes before handing over (Apache configuration, the
+// WhiteNoise wrapper module, the default page).
+struct GeneratedFile {
+  fs::path path;
+  std::string contents;
+  mode_t mode = 0644;
+};
+
+// What a server planner gets.
+struct ServerInput {
+  const Environment* environment = nullptr;  // settings and the full environment
+  std::string server;                        // mod_wsgi, gunicorn, uwsgi, waitress
+  bool full_control = false;                 // deploy mode named the server: bind/log + server_args only
+  std::optional<WsgiTarget> target;          // none: serve the built-in default page
+  std::vector<StaticMount> statics;
+  std::vector<std::string> server_args;      // .warpdrive/server_args, variables expanded
+  WorkerSizing workers;
+};
+
+// The launch: exec argv in cwd with env (= the deploy environment plus additions).
+struct LaunchPlan {
+  std::string mode;     // shell, python, wsgi, django, or the server name (full control)
+  std::string server;   // empty for shell and python modes
+  std::vector<std::string> argv;
+  fs::path cwd;
+  Environ env_additions;             // set on top of the deploy environment
+  std::vector<GeneratedFile> files;  // written (atomically) before the hand-over
+  std::vector<std::string> notes;    // what was chosen and why, one line each
+};
+
+}  // namespace wd

@@ -1,0 +1,179 @@
+"""Shared fixtures for the end-to-end tests: they run the real warpdrive
+binary against fixture applications in temporary app roots.
+
+Paths are world-traversable and group-0 writable so the same trees work when
+a test runs warpdrive as an arbitrary UID in group 0 (as OpenShift does).
+"""
+import contextlib
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+# Debian's interpreter: the one that sees Debian's Django, gunicorn, ... and
+# that Debian's mod_wsgi and uWSGI plugin are built against.
+SYSTEM_PYTHON = "/usr/bin/python3"
+ARBITRARY_UID = 1000123456
+
+
+def warpdrive_binary() -> Path:
+    env = os.environ.get("WARPDRIVE_BIN")
+    path = Path(env) if env else REPO / "build" / "warpdrive"
+    if not path.exists():
+        pytest.exit(f"warpdrive binary not found at {path}; build it or set WARPDRIVE_BIN", 2)
+    return path
+
+
+@pytest.fixture(scope="session")
+def warpdrive() -> Path:
+    return warpdrive_binary()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url: str, timeout: float = 5.0):
+    """(status, headers, body bytes) of a GET, errors included."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def wait_for_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None):
+    """Polls until the URL answers; returns (status, headers, body)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"server exited with status {proc.returncode} before answering {url}")
+        try:
+            return http_get(url, timeout=2.0)
+        except (urllib.error.URLError, ConnectionError, OSError) as e:
+            last = e
+            time.sleep(0.05)
+    raise AssertionError(f"no answer from {url} within {timeout}s: {last}")
+
+
+def as_arbitrary_uid(argv: list[str]) -> list[str]:
+    """argv run as an arbitrary UID in group 0, as OpenShift runs containers."""
+    return ["setpriv", f"--reuid={ARBITRARY_UID}", "--regid=0", "--clear-groups", *argv]
+
+
+def make_shared_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o775)
+    return path
+
+
+class App:
+    """A fixture application: an app root with src/, and ways to run warpdrive on it."""
+
+    def __init__(self, root: Path, binary: Path):
+        self.root = root
+        self.src = make_shared_dir(root / "src")
+        self.binary = binary
+
+    def write(self, relpath: str, text: str, executable: bool = False) -> Path:
+        path = self.src / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        if executable:
+            path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        return path
+
+    def hook(self, name: str, body: str, executable: bool = True) -> Path:
+        return self.write(f".warpdrive/action_hooks/{name}", "#!/bin/sh\n" + body, executable)
+
+    def env(self, **extra) -> dict:
+        env = dict(os.environ)
+        env["WARPDRIVE_APP_ROOT"] = str(self.root)
+        env.pop("WARPDRIVE_SRC_ROOT", None)
+        env.update({k: str(v) for k, v in extra.items()})
+        return env
+
+    def argv(self, *args) -> list[str]:
+        return [str(self.binary), *map(str, args)]
+
+    def run(self, *args, env: dict | None = None, check: bool = False, timeout: float = 120,
+            as_uid: bool = False, input: str | None = None, **popen) -> subprocess.CompletedProcess:
+        argv = self.argv(*args)
+        if as_uid:
+            argv = as_arbitrary_uid(argv)
+        result = subprocess.run(argv, env=env or self.env(), capture_output=True, text=True,
+                                timeout=timeout, input=input, cwd=popen.pop("cwd", self.src), **popen)
+        if check and result.returncode != 0:
+            raise AssertionError(f"{argv} exited {result.returncode}\nstdout:\n{result.stdout}\n"
+                                 f"stderr:\n{result.stderr}")
+        return result
+
+    def popen(self, *args, env: dict | None = None, as_uid: bool = False, **popen) -> subprocess.Popen:
+        argv = self.argv(*args)
+        if as_uid:
+            argv = as_arbitrary_uid(argv)
+        popen.setdefault("stdout", subprocess.PIPE)
+        popen.setdefault("stderr", subprocess.STDOUT)
+        return subprocess.Popen(argv, env=env or self.env(), cwd=popen.pop("cwd", self.src),
+                                start_new_session=True, **popen)
+
+
+@pytest.fixture
+def shared_tmp():
+    """A temporary directory any UID can use (pytest's own tmp_path is 0700)."""
+    path = Path(tempfile.mkdtemp(prefix="wd-e2e-", dir="/tmp"))
+    path.chmod(0o777)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def app(shared_tmp, warpdrive) -> App:
+    return App(make_shared_dir(shared_tmp / "app-root"), warpdrive)
+
+
+def make_venv(path: Path, system_site_packages: bool = True, with_pip: bool = True) -> Path:
+    """A real virtualenv made with Debian's interpreter."""
+    argv = [SYSTEM_PYTHON, "-m", "venv"]
+    if system_site_packages:
+        argv.append("--system-site-packages")
+    if not with_pip:
+        argv.append("--without-pip")
+    subprocess.run([*argv, str(path)], check=True, capture_output=True)
+    return path
+
+
+@contextlib.contextmanager
+def running(proc: subprocess.Popen, stop_signal: int = 15, timeout: float = 10):
+    """Yields the process; on exit signals its whole session and reaps it."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, stop_signal)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, 9)
+                proc.wait()
+
+
+def process_output(proc: subprocess.Popen) -> str:
+    """What a finished Popen printed (stdout, with stderr merged by App.popen)."""
+    out = proc.stdout.read() if proc.stdout else b""
+    return out.decode(errors="replace") if isinstance(out, bytes) else out
