@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages warpdrive's build, tests and benchmarks need.
+# Idempotent: apt-get skips what is already installed.
+set -euo pipefail
+
+packages=(
+  # lead: toolchain, libraries, test runners, runtime helpers
+  cmake g++ make pkg-config libcli11-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev
+  libyaml-cpp-dev libgtest-dev python3 python3-pytest python3-venv python3-pip libnss-wrapper
+  util-linux hyperfine curl
+  # build-engineer:
+  # start-engineer:
+  # apache-engineer:
+  # devenv-engineer:
+  # image-engineer:
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
