@@ -1,0 +1,226 @@
+// Unit tests of the foundation's pure parts and of its small process and
+// file helpers (which run real /bin/sh, as the binary does).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <unistd.h>
+
+#include "cli.hpp"
+#include "identity.hpp"
+#include "process.hpp"
+#include "settings.hpp"
+#include "shell.hpp"
+
+namespace wd {
+namespace {
+
+// A temporary directory removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/wd-unit-XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+  void write(const std::string& rel, const std::string& text) const {
+    fs::create_directories((path_ / rel).parent_path());
+    std::ofstream(path_ / rel) << text;
+  }
+
+ private:
+  fs::path path_;
+};
+
+Context context_for(const fs::path& app_root) {
+  Context ctx;
+  ctx.cwd = "/";
+  ctx.uid = 0;
+  ctx.inherited.set("PATH", "/usr/bin:/bin");
+  ctx.inherited.set("WARPDRIVE_APP_ROOT", app_root.string());
+  return ctx;
+}
+
+TEST(ShellQuote, SingleQuotesEveryQuote) {
+  EXPECT_EQ(single_quote("plain"), "'plain'");
+  EXPECT_EQ(single_quote("it's"), "'it'\\''s'");
+  EXPECT_EQ(single_quote(""), "''");
+}
+
+TEST(ShellQuote, LeavesSafeWordsAlone) {
+  EXPECT_EQ(shell_quote("/usr/bin/python3"), "/usr/bin/python3");
+  EXPECT_EQ(shell_quote("--bind=0.0.0.0:8080"), "--bind=0.0.0.0:8080");
+  EXPECT_EQ(shell_quote("a b"), "'a b'");
+  EXPECT_EQ(shell_quote("$(x)"), "'$(x)'");
+  EXPECT_EQ(shell_quote(""), "''");
+}
+
+TEST(SourceShellFiles, ReadsBackWhatTheFilesSet) {
+  TempDir dir;
+  dir.write("one", "A='x y'\nB=$A-b\n");
+  dir.write("two", "if [ \"$B\" = 'x y-b' ]; then C=yes; fi\nunset DROP\n");
+  Environ base;
+  base.set("PATH", "/usr/bin:/bin");
+  base.set("DROP", "1");
+  auto env = source_shell_files(base, {dir.path() / "one", dir.path() / "missing", dir.path() / "two"},
+                                dir.path(), false);
+  ASSERT_TRUE(env) << env.error().message;
+  EXPECT_EQ(env->get("A"), "x y");
+  EXPECT_EQ(env->get("C"), "yes");
+  EXPECT_FALSE(env->has("DROP"));
+  EXPECT_FALSE(env->has("PWD"));  // the shell's own variables are not reported
+}
+
+TEST(SourceShellFiles, NamesTheFailingFile) {
+  TempDir dir;
+  dir.write("good", "A=1\n");
+  dir.write("bad", "false\n");
+  Environ base;
+  base.set("PATH", "/usr/bin:/bin");
+  auto env = source_shell_files(base, {dir.path() / "good", dir.path() / "bad"}, dir.path(), false);
+  ASSERT_FALSE(env);
+  EXPECT_EQ(env.error().message,
+            "cannot source " + (dir.path() / "bad").string() + ": /bin/sh exited with status 1");
+}
+
+TEST(SourceShellFiles, NoFilesMeansNoShell) {
+  Environ base;
+  base.set("X", "1");
+  auto env = source_shell_files(base, {"/nonexistent/file"}, "/", false);
+  ASSERT_TRUE(env);
+  EXPECT_EQ(env->vars(), base.vars());
+}
+
+TEST(Settings, DefaultsAndExport) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "src");
+  auto e = base_environment(context_for(dir.path()), Phase::deploy, "test");
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_EQ(e->settings.src_root, dir.path() / "src");
+  EXPECT_EQ(e->settings.app_home, dir.path() / "src");
+  EXPECT_EQ(e->settings.http_port, "8080");
+  EXPECT_EQ(e->settings.server_type, "mod_wsgi");
+  EXPECT_EQ(e->settings.deploy_mode, "auto");
+  EXPECT_EQ(e->env.get("WARPDRIVE_ACTION"), "test");
+  EXPECT_EQ(e->env.get("WARPDRIVE_PHASE"), "deploy");
+  EXPECT_EQ(e->env.get("PYTHONPATH"), (dir.path() / "src").string());
+  EXPECT_FALSE(e->env.has("VIRTUAL_ENV"));
+}
+
+TEST(Settings, FilesAndVariablesInOrder) {
+  TempDir dir;
+  dir.write("src/.warpdrive/server_type", "gunicorn\n");
+  dir.write("src/.warpdrive/deploy_mode", " wsgi \n");
+  Context ctx = context_for(dir.path());
+  ctx.inherited.set("PORT", "9000");  // the default OpenShift builder's name
+  auto e = base_environment(ctx, Phase::build, "build");
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_EQ(e->settings.server_type, "gunicorn");
+  EXPECT_EQ(e->settings.deploy_mode, "wsgi");
+  EXPECT_EQ(e->settings.http_port, "9000");
+  ctx.inherited.set("WARPDRIVE_SERVER_TYPE", "uwsgi");  // the variable wins over the file
+  ctx.inherited.set("WARPDRIVE_HTTP_PORT", "9100");     // and over PORT
+  e = base_environment(ctx, Phase::build, "build");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->settings.server_type, "uwsgi");
+  EXPECT_EQ(e->settings.http_port, "9100");
+}
+
+TEST(Settings, AppHomeFromTheDefaultBuildersVariable) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "src" / "site");
+  Context ctx = context_for(dir.path());
+  ctx.inherited.set("APP_HOME", "site");
+  auto e = base_environment(ctx, Phase::deploy, "env");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->settings.app_home, dir.path() / "src" / "site");
+  EXPECT_EQ(e->env.get("PYTHONPATH"), (dir.path() / "src" / "site").string() + ":" + (dir.path() / "src").string());
+}
+
+TEST(Settings, PythonPathIsNotPrependedTwice) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "src");
+  Context ctx = context_for(dir.path());
+  ctx.inherited.set("PYTHONPATH", (dir.path() / "src").string() + ":/extra");
+  auto e = base_environment(ctx, Phase::deploy, "env");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->env.get("PYTHONPATH"), (dir.path() / "src").string() + ":/extra");
+}
+
+TEST(Settings, BadBuilderId) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "src");
+  Context ctx = context_for(dir.path());
+  ctx.inherited.set("WARPDRIVE_BUILDER_ID", "builder");
+  auto e = base_environment(ctx, Phase::deploy, "env");
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().message, "WARPDRIVE_BUILDER_ID is 'builder', not a numeric user ID");
+}
+
+TEST(EnvironmentDelta, SettingsChangesAndRemovals) {
+  Environ before, after;
+  before.set("KEEP", "1");
+  before.set("CHANGE", "old");
+  before.set("GONE", "x");
+  before.set("WARPDRIVE_HTTP_PORT", "8080");
+  after.set("KEEP", "1");
+  after.set("CHANGE", "new");
+  after.set("NEW", "n");
+  after.set("WARPDRIVE_HTTP_PORT", "8080");
+  EnvDelta d = environment_delta(before, after);
+  std::vector<std::pair<std::string, std::string>> expected = {
+      {"CHANGE", "new"}, {"NEW", "n"}, {"WARPDRIVE_HTTP_PORT", "8080"}};
+  EXPECT_EQ(d.set, expected);
+  EXPECT_EQ(d.removed, std::vector<std::string>{"GONE"});
+}
+
+TEST(Identity, PasswdEntry) {
+  EXPECT_EQ(passwd_with_entry("root:x:0:0:root:/root:/bin/bash", 1000123456, 0, "/opt/app-root", "/bin/bash"),
+            "root:x:0:0:root:/root:/bin/bash\nwarpdrive:x:1000123456:0:warpdrive:/opt/app-root:/bin/bash\n");
+}
+
+TEST(Commands, SuggestionsForTypos) {
+  EXPECT_EQ(similar_commands("strat"), std::vector<std::string>{"start"});
+  EXPECT_EQ(similar_commands("mig").front(), "migrate");
+  EXPECT_TRUE(similar_commands("zzzzzzzz").empty());
+  EXPECT_NE(find_command("exec"), nullptr);
+  EXPECT_EQ(find_command("nope"), nullptr);
+}
+
+TEST(Process, FindProgramStatuses) {
+  Environ env;
+  env.set("PATH", "/usr/bin:/bin");
+  auto sh = find_program("sh", env);
+  ASSERT_TRUE(sh);
+  auto missing = find_program("definitely-not-a-command", env);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().exit_status, kExitNotFound);
+  TempDir dir;
+  dir.write("plain", "#!/bin/sh\n");
+  fs::permissions(dir.path() / "plain", fs::perms::owner_read | fs::perms::owner_write);
+  auto not_exec = find_program((dir.path() / "plain").string(), env);
+  ASSERT_FALSE(not_exec);
+  EXPECT_EQ(not_exec.error().exit_status, kExitNotExecutable);
+}
+
+TEST(Process, RunCaptureUsesOnlyTheGivenEnvironment) {
+  ProcessSpec spec;
+  spec.argv = {"/bin/sh", "-c", "echo \"$ONLY_HERE:$HOME\""};
+  spec.env.set("ONLY_HERE", "yes");
+  auto out = run_capture(spec);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->out, "yes:\n");
+  EXPECT_EQ(out->exit_status, 0);
+}
+
+TEST(Process, SignalDeathIs128PlusN) {
+  ProcessSpec spec;
+  spec.argv = {"/bin/sh", "-c", "kill -9 $$"};
+  auto status = run(spec);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(*status, 137);
+}
+
+}  // namespace
+}  // namespace wd
