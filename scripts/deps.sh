@@ -11,8 +11,10 @@ packages=(
   # build-engineer:
   # start-engineer:
   # apache-engineer:
+  apache2 libapache2-mod-wsgi-py3 media-types wrk
   # devenv-engineer:
   # image-engineer:
+  podman buildah runc mmdebstrap git
 )
 
 missing=()

@@ -1,8 +1,34 @@
-// warpdrive build: placeholder until its issue lands.
+// warpdrive build [--force] [--dry-run]: install the application's
+// dependencies into the virtualenv at APP_ROOT and run its build hooks.
+#include <CLI/CLI.hpp>
+
+#include "build/run.hpp"
 #include "commands.hpp"
 
 namespace wd {
 
-Result<int> cmd_build(Context&, const Args&) { return make_error("warpdrive build is not available in this build yet"); }
+Result<int> cmd_build(Context& ctx, const Args& args) {
+  CLI::App app{
+      "Build the application in SRC_ROOT into the virtualenv at WARPDRIVE_APP_ROOT (created when missing,\n"
+      "with WARPDRIVE_PYTHON, --system-site-packages when WARPDRIVE_SYSTEM_SITE_PACKAGES is set):\n"
+      "  1. the pre-build hook, then .warpdrive/environment and the build-env hook are sourced\n"
+      "  2. pip install -r each file of WARPDRIVE_PIP_PACKAGES (requirements.txt), then a lock file\n"
+      "     (Pipfile.lock, poetry.lock, uv.lock; WARPDRIVE_INSTALLER chooses), then without requirements\n"
+      "     the application itself, editable (pyproject.toml, setup.py, setup.cfg)\n"
+      "  3. a check that WARPDRIVE_SERVER_TYPE's server can run\n"
+      "  4. the build hook\n"
+      "  5. Django (deploy mode auto or django): collectstatic --noinput into STATIC_ROOT, or\n"
+      "     $APP_ROOT/tmp/django/static when the project sets none (DISABLE_COLLECTSTATIC skips it)\n"
+      "The dependency inputs are recorded in $APP_ROOT/markers/build.json; when they are unchanged the\n"
+      "next build installs nothing, and when the source is unchanged too it skips collectstatic.\n"
+      "See docs/build.md.",
+      "warpdrive build"};
+  BuildOptions options;
+  app.add_flag("--force", options.force, "reinstall the dependencies even when unchanged (also WARPDRIVE_FORCE_INSTALL)");
+  app.add_flag("--dry-run", options.dry_run, "print the build plan and the digest inputs; run nothing");
+  WD_ASSIGN(bool go, parse_options(app, args));
+  if (!go) return 0;
+  return run_build(ctx, options);
+}
 
 }  // namespace wd

@@ -1,8 +1,55 @@
-// warpdrive image: placeholder until its issue lands.
+// warpdrive image [NAME]: build a container image of the application with an
+// S2I builder image, the way `s2i build` does, with podman, docker or buildah.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
 #include "commands.hpp"
+#include "image/s2i_build.hpp"
+#include "log.hpp"
 
 namespace wd {
 
-Result<int> cmd_image(Context&, const Args&) { return make_error("warpdrive image is not available in this build yet"); }
+Result<int> cmd_image(Context& ctx, const Args& args) {
+  CLI::App app{
+      "Build a container image of the application with an S2I builder image, as `s2i build` does:\n"
+      "the working tree as it is (.git excluded, .s2iignore honoured) is streamed as a tar into a\n"
+      "container of the builder, its assemble script runs as the builder's user, and the container\n"
+      "is committed as NAME with the run script as its command, the environment from .s2i/environment\n"
+      "and -e, and the io.openshift.s2i.build.* labels. A failed assemble tags nothing.\n"
+      "NAME defaults to the source directory's name. The builder is --builder-image, else the one\n"
+      "named in .warpdrive/builder_image, else " +
+          std::string(image::kDefaultBuilderImage) + " (made by image/build.sh).",
+      "warpdrive image"};
+  image::ImageOptions options;
+  bool dry_run = false, json = false;
+  app.add_option("name", options.name, "the output image (NAME or NAME:TAG)");
+  app.add_option("--source", options.source, "the application's working tree (default: the current directory)");
+  app.add_option("--context-dir", options.context_dir, "the subdirectory of the source that holds the application");
+  app.add_option("--builder-image,-b", options.builder_image, "the S2I builder image to build with");
+  app.add_option("--engine", options.engine, "podman, docker or buildah (default: the first of them on PATH)");
+  app.add_flag("--incremental", options.incremental,
+               "reuse the artifacts (the wheelhouse) that save-artifacts keeps in the previous image of NAME");
+  app.add_option("-e,--env", options.env_args, "NAME=VALUE for assemble and the output image (repeatable; wins over .s2i/environment)");
+  app.add_flag("--dry-run", dry_run, "print the plan (engine, builder, files, environment, labels, steps) and build nothing");
+  app.add_flag("--json", json, "with --dry-run: print the plan as JSON");
+  WD_ASSIGN(bool go, parse_options(app, args));
+  if (!go) return 0;
+
+  // Compute the plan: engine, builder, source files, environment, labels, steps.
+  WD_ASSIGN(image::ImagePlan plan, image::plan_image(ctx, options));
+  for (const auto& s : plan.skipped_env_lines)
+    warn(fmt::format(".s2i/environment line {}: '{}' skipped: {}", s.line, s.text, s.reason));
+  if (dry_run) {
+    std::cout << (json ? image::plan_json(plan) : image::describe_plan(plan)) << std::flush;
+    return 0;
+  }
+  if (json) return make_error("--json is only for --dry-run", kExitUsage);
+
+  // Run it.
+  WD_TRY(image::execute_plan(ctx, plan));
+  return 0;
+}
 
 }  // namespace wd

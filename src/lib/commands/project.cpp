@@ -1,8 +1,54 @@
-// warpdrive project: placeholder until its issue lands.
+// warpdrive project [--create] [--python PYTHON] [--system-site-packages] [NAME]
+// Without NAME: list the projects. With NAME: only the warpdrive shell
+// function can switch the caller's shell (it evaluates `warpdrive activate`);
+// the binary on its own says so and changes nothing.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
 #include "commands.hpp"
+#include "devenv/projects.hpp"
+#include "devenv/shell_integration.hpp"
 
 namespace wd {
 
-Result<int> cmd_project(Context&, const Args&) { return make_error("warpdrive project is not available in this build yet"); }
+Result<int> cmd_project(Context& ctx, const Args& args) {
+  CLI::App app{
+      "Switch this shell to the local project NAME: a virtualenv in $WARPDRIVE_VIRTUALENVS\n"
+      "(default ~/.warpdrive) named warpdrive+NAME. It sets WARPDRIVE_ENV_NAME, WARPDRIVE_APP_ROOT (the\n"
+      "virtualenv) and WARPDRIVE_SRC_ROOT (this directory), activates the virtualenv, and the prompt shows\n"
+      "(warpdrive+NAME). 'warpdrive deactivate' undoes it. Switching needs the warpdrive shell function\n"
+      "(see 'warpdrive profile'). Without NAME, list the projects.",
+      "warpdrive project"};
+  std::string name;
+  devenv::CreateOptions options;
+  bool create = false;
+  app.add_flag("--create", create, "create the project first (PYTHON -m venv; nothing is downloaded)");
+  app.add_option("--python", options.python,
+                 "interpreter for a new project (default: $WARPDRIVE_PYTHON, else python3 on PATH)");
+  app.add_flag("--system-site-packages", options.system_site_packages,
+               "let a new project see the interpreter's installed packages");
+  auto* name_option = app.add_option("NAME", name, "the project");
+  WD_ASSIGN(bool go, parse_options(app, args));
+  if (!go) return 0;
+
+  if (name_option->count() == 0) {
+    if (create || !options.python.empty() || options.system_site_packages)
+      return make_error("warpdrive project: name the project to create (warpdrive project --create NAME)",
+                        kExitUsage);
+    WD_ASSIGN(fs::path dir, devenv::projects_dir(ctx));
+    WD_ASSIGN(auto names, devenv::list_projects(dir));
+    if (names.empty())
+      std::cerr << fmt::format("warpdrive: no projects in {} (create one: warpdrive project --create NAME)\n",
+                               dir.string());
+    std::string out;
+    for (const auto& n : names) out += n + "\n";
+    std::cout << out;
+    return 0;
+  }
+  WD_TRY(devenv::validate_name(name));
+  return devenv::shell_function_required(fmt::format("project {}", name));
+}
 
 }  // namespace wd

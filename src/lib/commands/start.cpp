@@ -1,8 +1,69 @@
-// warpdrive start: placeholder until its issue lands.
+// warpdrive start [--dry-run] [--json]: detect the application and serve it.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
 #include "commands.hpp"
+#include "hooks.hpp"
+#include "init.hpp"
+#include "log.hpp"
+#include "settings.hpp"
+#include "start/start_plan.hpp"
 
 namespace wd {
 
-Result<int> cmd_start(Context&, const Args&) { return make_error("warpdrive start is not available in this build yet"); }
+namespace {
+
+// What start chose, before the server's own output.
+void announce(const LaunchPlan& plan) {
+  if (plan.server.empty())
+    phase_line(fmt::format("Starting the application ({} mode)", plan.mode));
+  else
+    phase_line(fmt::format("Starting {} ({} mode)", plan.server, plan.mode));
+  for (const auto& note : plan.notes) info_line("        " + note);
+  for (const auto& w : plan.warnings) warn(w);
+}
+
+}  // namespace
+
+Result<int> cmd_start(Context& ctx, const Args& args) {
+  CLI::App app{
+      "Detect the application and start it under a production server, in this order: the deploy\n"
+      "environment (WARPDRIVE_ACTION=start), the deploy-cfg hook once per container, the deploy hook,\n"
+      "then from APP_HOME: app.sh, app.py, a Procfile web: line, APP_MODULE, a Django project, the WSGI\n"
+      "module (wsgi.py), else warpdrive's default page. WSGI applications run under\n"
+      "WARPDRIVE_SERVER_TYPE (mod_wsgi, gunicorn, uwsgi, waitress) on 0.0.0.0:$WARPDRIVE_HTTP_PORT.\n"
+      "The server replaces warpdrive (or runs under warpdrive's init when it is process 1).",
+      "warpdrive start"};
+  bool dry_run = false, json = false;
+  app.add_flag("--dry-run", dry_run, "print the plan (mode, server, argv, working directory, environment "
+                                     "additions, notes) and start nothing; runs no hooks");
+  app.add_flag("--json", json, "like --dry-run, as a JSON object");
+  WD_ASSIGN(bool go, parse_options(app, args));
+  if (!go) return 0;
+  if (json) dry_run = true;
+
+  // The deploy environment, as `warpdrive env` computes it.
+  WD_ASSIGN(Environment e, deploy_environment(ctx, "start"));
+
+  // The hooks that prepare the container, unless this is only a look at the plan.
+  if (!dry_run) {
+    WD_TRY(run_deploy_cfg_once(e));
+    WD_TRY(run_hook(e, "deploy"));
+  }
+
+  // Detect the application and plan the launch, as data.
+  WD_ASSIGN(LaunchPlan plan, plan_start(e));
+  if (dry_run) {
+    std::cout << (json ? render_plan_json(plan) : render_plan_text(plan)) << std::flush;
+    return 0;
+  }
+
+  // Write the generated files and hand over to the server.
+  announce(plan);
+  WD_TRY(write_generated_files(plan));
+  return hand_over(ctx, e.settings, launch_spec(e, plan));
+}
 
 }  // namespace wd

@@ -51,6 +51,7 @@ struct ServerInput {
   std::vector<StaticMount> statics;
   std::vector<std::string> server_args;      // .warpdrive/server_args, variables expanded
   WorkerSizing workers;
+  bool app_in_server_config = false;         // gunicorn.conf.py sets wsgi_app: gunicorn loads the app itself
 };
 
 // The launch: exec argv in cwd with env (= the deploy environment plus additions).
@@ -62,6 +63,8 @@ struct LaunchPlan {
   Environ env_additions;             // set on top of the deploy environment
   std::vector<GeneratedFile> files;  // written (atomically) before the hand-over
   std::vector<std::string> notes;    // what was chosen and why, one line each
+  std::vector<std::string> warnings; // printed as warnings (e.g. a $(...) in server_args that is not run)
+  std::optional<WorkerSizing> workers;  // the sizing the server got, when it runs one
 };
 
 }  // namespace wd

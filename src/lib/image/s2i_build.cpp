@@ -1,0 +1,701 @@
+#include "s2i_build.hpp"
+
+#include <fcntl.h>
+#include <random>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "log.hpp"
+#include "process.hpp"
+#include "shell.hpp"
+#include "tar_writer.hpp"
+
+namespace wd::image {
+
+namespace {
+
+constexpr std::string_view kInjectTar = "inject.tar";
+constexpr std::string_view kArtifactsTar = "artifacts.tar";
+constexpr std::string_view kWorkPrefix = "@work/";  // argv words naming a file of the work directory
+constexpr std::string_view kDiscard = "@null";      // stdout_to: thrown away
+
+// Internal steps are told apart by these `what` texts' first word.
+constexpr std::string_view kExtractStep = "extract the saved artifacts";
+constexpr std::string_view kWriteTarStep = "write the injection tar";
+
+struct NullFd {
+  int fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  ~NullFd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Runs an engine command with its standard error discarded, capturing stdout.
+Result<Captured> engine_query(const Context& ctx, const fs::path& engine, std::vector<std::string> args) {
+  NullFd null;
+  ProcessSpec spec;
+  spec.argv.push_back(engine.string());
+  for (auto& a : args) spec.argv.push_back(std::move(a));
+  spec.env = ctx.inherited;
+  spec.redirects.push_back({STDERR_FILENO, null.fd});
+  return run_capture(spec);
+}
+
+Result<std::optional<ImageConfig>> inspect_image(const Context& ctx, Engine engine, const fs::path& path,
+                                                 const std::string& image) {
+  std::vector<std::string> args = engine == Engine::buildah
+                                      ? std::vector<std::string>{"inspect", "--type", "image", image}
+                                      : std::vector<std::string>{"image", "inspect", image};
+  WD_ASSIGN(Captured out, engine_query(ctx, path, std::move(args)));
+  if (out.exit_status != 0) return std::optional<ImageConfig>{};
+  WD_ASSIGN(ImageConfig config, parse_inspect(engine, out.out));
+  return std::optional<ImageConfig>(std::move(config));
+}
+
+std::string default_output_name(const fs::path& root) {
+  std::string base = root.filename().string();
+  if (base.empty()) base = root.parent_path().filename().string();
+  std::string out;
+  for (char c : base) {
+    char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool ok = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '.' || l == '_' || l == '-';
+    out += ok ? l : '-';
+  }
+  while (!out.empty() && !std::isalnum(static_cast<unsigned char>(out.front()))) out.erase(out.begin());
+  return out.empty() ? "app" : out;
+}
+
+std::string git_value(const Context& ctx, const fs::path& git, const fs::path& dir, std::vector<std::string> args) {
+  std::vector<std::string> full{"-C", dir.string()};
+  for (auto& a : args) full.push_back(std::move(a));
+  auto out = engine_query(ctx, git, std::move(full));
+  if (!out || out->exit_status != 0) return {};
+  return trim(out->out);
+}
+
+SourceInfo source_info(const Context& ctx, const fs::path& source, const std::string& context_dir) {
+  SourceInfo info;
+  info.location = source.string();
+  info.context_dir = context_dir;
+  auto git = find_program("git", ctx.inherited);
+  if (!git || git_value(ctx, *git, source, {"rev-parse", "--is-inside-work-tree"}) != "true") return info;
+  std::string origin = git_value(ctx, *git, source, {"config", "--get", "remote.origin.url"});
+  if (!origin.empty()) info.location = origin;
+  info.ref = git_value(ctx, *git, source, {"rev-parse", "--abbrev-ref", "HEAD"});
+  info.commit_id = git_value(ctx, *git, source, {"rev-parse", "--verify", "HEAD"});
+  std::string name = git_value(ctx, *git, source, {"--no-pager", "show", "-s", "--format=%an", "HEAD"});
+  std::string email = git_value(ctx, *git, source, {"--no-pager", "show", "-s", "--format=%ae", "HEAD"});
+  if (!name.empty()) info.author = fmt::format("{} <{}>", name, email);
+  info.date = git_value(ctx, *git, source, {"--no-pager", "show", "-s", "--format=%ad", "HEAD"});
+  info.message = git_value(ctx, *git, source, {"--no-pager", "show", "-s", "--format=%<(80,trunc)%s", "HEAD"});
+  return info;
+}
+
+bool env_has(const ImageConfig& image, std::string_view name) {
+  for (const auto& e : image.env)
+    if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=') return true;
+  return false;
+}
+
+std::string json_array(const std::vector<std::string>& words) { return nlohmann::json(words).dump(); }
+
+std::string work_path(std::string_view name) { return std::string(kWorkPrefix) + std::string(name); }
+
+// The steps for podman and docker: save-artifacts in the previous image,
+// then one `run -i` container fed the tar on stdin, committed, removed.
+void container_engine_steps(ImagePlan& plan) {
+  const std::string engine = std::string(engine_name(plan.engine));
+  const bool podman = plan.engine == Engine::podman;
+  if (plan.previous && !plan.previous_scripts_dir.empty()) {
+    std::string script = plan.previous_scripts_dir + "/save-artifacts";
+    plan.steps.push_back({"run save-artifacts in the previous image " + plan.output_image,
+                          {engine, "run", "--rm", "--entrypoint", "/bin/sh", plan.previous->id, "-c",
+                           "exec " + shell_quote(script)},
+                          "", std::string(kArtifactsTar), true, false});
+    plan.steps.push_back({std::string(kExtractStep), {}, "", "", true, false});
+  }
+  plan.steps.push_back({std::string(kWriteTarStep), {}, "", "", false, false});
+
+  std::vector<std::string> run{engine, "run", "-i", "--name", plan.container, "--entrypoint", "/bin/sh"};
+  if (podman) run.insert(run.begin() + 2, "--pull=never");
+  if (!plan.assemble_user.empty()) {
+    run.push_back("--user");
+    run.push_back(plan.assemble_user);
+  }
+  if (podman) {
+    // podman adds these to every container; S2I's output image has neither.
+    for (const char* name : {"TERM", "container"})
+      if (!env_has(plan.builder, name)) {
+        run.push_back("--unsetenv");
+        run.push_back(name);
+      }
+  }
+  for (const auto& e : plan.env) {
+    run.push_back("-e");
+    run.push_back(e.name + "=" + e.value);
+  }
+  for (const auto& [k, v] : plan.new_labels) {
+    run.push_back("--label");
+    run.push_back(k + "=" + v);
+  }
+  run.push_back(plan.builder.id);
+  run.push_back("-c");
+  run.push_back("tar -C " + shell_quote(plan.destination) + " -xf - && exec " + shell_quote(plan.assemble_command));
+  plan.steps.push_back({"run assemble in a container of " + plan.builder_image, run, std::string(kInjectTar), "",
+                        false, false});
+
+  std::vector<std::string> commit{engine, "commit"};
+  if (podman) commit.push_back("-q");
+  commit.push_back("--change");
+  commit.push_back("CMD " + json_array({plan.run_command}));
+  commit.push_back("--change");
+  commit.push_back("ENTRYPOINT " + json_array(plan.builder.entrypoint.value_or(std::vector<std::string>{})));
+  if (!plan.builder.user.empty()) {
+    commit.push_back("--change");
+    commit.push_back("USER " + plan.builder.user);
+  }
+  commit.push_back(plan.container);
+  commit.push_back(plan.output_image);
+  plan.steps.push_back({"commit the container as " + plan.output_image, commit, "", std::string(kDiscard), false,
+                        false});
+  plan.steps.push_back({"remove the build container", {engine, "rm", "-f", plan.container}, "",
+                        std::string(kDiscard), false, true});
+}
+
+// The steps for buildah: working containers configured with `buildah config`
+// (values passed as arguments, never parsed), the tar added and extracted by
+// `buildah add`, assemble run with `buildah run`.
+void buildah_steps(ImagePlan& plan) {
+  if (plan.previous && !plan.previous_scripts_dir.empty()) {
+    std::string saver = plan.container + "-previous";
+    plan.steps.push_back({"start a working container of the previous image " + plan.output_image,
+                          {"buildah", "from", "--pull-never", "--name", saver, plan.previous->id}, "",
+                          std::string(kDiscard), true, false});
+    plan.steps.push_back({"run save-artifacts in the previous image",
+                          {"buildah", "run", saver, "--", plan.previous_scripts_dir + "/save-artifacts"}, "",
+                          std::string(kArtifactsTar), true, false});
+    plan.steps.push_back({"remove the previous image's working container", {"buildah", "rm", saver}, "",
+                          std::string(kDiscard), true, true});
+    plan.steps.push_back({std::string(kExtractStep), {}, "", "", true, false});
+  }
+  plan.steps.push_back({std::string(kWriteTarStep), {}, "", "", false, false});
+  plan.steps.push_back({"start a working container of " + plan.builder_image,
+                        {"buildah", "from", "--pull-never", "--name", plan.container, plan.builder.id}, "",
+                        std::string(kDiscard), false, false});
+  std::vector<std::string> config{"buildah", "config"};
+  for (const auto& e : plan.env) {
+    config.push_back("--env");
+    config.push_back(e.name + "=" + e.value);
+  }
+  for (const auto& [k, v] : plan.new_labels) {
+    config.push_back("--label");
+    config.push_back(k + "=" + v);
+  }
+  config.push_back(plan.container);
+  plan.steps.push_back({"set the environment and labels", config, "", "", false, false});
+  std::string owner = (plan.assemble_user.empty() ? std::string("0") : plan.assemble_user);
+  if (owner.find(':') == std::string::npos) owner += ":0";
+  plan.steps.push_back({"add the injection tar at " + plan.destination,
+                        {"buildah", "add", "--chown", owner, plan.container, work_path(kInjectTar), plan.destination},
+                        "", std::string(kDiscard), false, false});
+  std::vector<std::string> run{"buildah", "run"};
+  if (!plan.assemble_user.empty()) {
+    run.push_back("--user");
+    run.push_back(plan.assemble_user);
+  }
+  run.push_back(plan.container);
+  run.push_back("--");
+  run.push_back(plan.assemble_command);
+  plan.steps.push_back({"run assemble in a container of " + plan.builder_image, run, "", "", false, false});
+  plan.steps.push_back({"set the run script as the command",
+                        {"buildah", "config", "--cmd", json_array({plan.run_command}), plan.container}, "", "",
+                        false, false});
+  plan.steps.push_back({"commit the container as " + plan.output_image,
+                        {"buildah", "commit", "-q", plan.container, plan.output_image}, "", std::string(kDiscard),
+                        false, false});
+  plan.steps.push_back({"remove the working container", {"buildah", "rm", plan.container}, "",
+                        std::string(kDiscard), false, true});
+}
+
+std::string random_suffix() {
+  std::random_device rd;
+  return fmt::format("{:08x}", rd());
+}
+
+}  // namespace
+
+std::string_view engine_name(Engine engine) {
+  switch (engine) {
+    case Engine::podman: return "podman";
+    case Engine::docker: return "docker";
+    case Engine::buildah: return "buildah";
+  }
+  return "podman";
+}
+
+std::optional<Engine> parse_engine(std::string_view name) {
+  for (Engine e : {Engine::podman, Engine::docker, Engine::buildah})
+    if (engine_name(e) == name) return e;
+  return std::nullopt;
+}
+
+Result<ImageConfig> parse_inspect(Engine engine, std::string_view text) {
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded()) return make_error("the engine's inspect output is not JSON");
+  ImageConfig out;
+  const nlohmann::json* config = nullptr;
+  if (engine == Engine::buildah) {
+    if (!doc.is_object()) return make_error("buildah inspect: expected a JSON object");
+    out.id = doc.value("FromImageID", "");
+    if (doc.contains("OCIv1") && doc["OCIv1"].contains("config")) config = &doc["OCIv1"]["config"];
+  } else {
+    if (!doc.is_array() || doc.empty() || !doc[0].is_object())
+      return make_error(fmt::format("{} image inspect: expected a JSON array of images", engine_name(engine)));
+    out.id = doc[0].value("Id", "");
+    if (doc[0].contains("Config")) config = &doc[0]["Config"];
+  }
+  if (config && config->is_object()) {
+    auto str = [&](const char* key) {
+      auto it = config->find(key);
+      return it != config->end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    auto strings = [&](const char* key) -> std::optional<std::vector<std::string>> {
+      auto it = config->find(key);
+      if (it == config->end() || !it->is_array()) return std::nullopt;
+      std::vector<std::string> v;
+      for (const auto& s : *it)
+        if (s.is_string()) v.push_back(s.get<std::string>());
+      return v;
+    };
+    out.user = str("User");
+    out.entrypoint = strings("Entrypoint");
+    out.env = strings("Env").value_or(std::vector<std::string>{});
+    auto labels = config->find("Labels");
+    if (labels != config->end() && labels->is_object())
+      for (const auto& [k, v] : labels->items())
+        if (v.is_string()) out.labels[k] = v.get<std::string>();
+  }
+  if (out.id.empty()) return make_error("the engine's inspect output has no image ID");
+  return out;
+}
+
+std::map<std::string, std::string> generated_labels(const SourceInfo& info, const std::string& builder_image,
+                                                    const std::string& output_image) {
+  std::map<std::string, std::string> labels;
+  auto add = [&](const std::string& key, const std::string& value) {
+    if (!value.empty()) labels[key] = value;
+  };
+  add("io.k8s.display-name", output_image);
+  const std::string ns = "io.openshift.s2i.build.";
+  add(ns + "image", builder_image);
+  add(ns + "commit.author", info.author);
+  add(ns + "commit.date", info.date);
+  add(ns + "commit.id", info.commit_id);
+  add(ns + "commit.ref", info.ref);
+  add(ns + "commit.message", info.message);
+  add(ns + "source-location", info.location);
+  add(ns + "source-context-dir", info.context_dir);
+  return labels;
+}
+
+std::string scripts_url(const ImageConfig& image) {
+  for (const char* key : {"io.openshift.s2i.scripts-url", "io.s2i.scripts-url"}) {
+    auto it = image.labels.find(key);
+    if (it != image.labels.end() && !it->second.empty()) return it->second;
+  }
+  for (const auto& e : image.env)
+    if (e.starts_with("STI_SCRIPTS_URL=")) return e.substr(16);
+  return {};
+}
+
+Result<std::string> image_scripts_dir(const std::string& url) {
+  constexpr std::string_view scheme = "image://";
+  if (!url.starts_with(scheme))
+    return make_error(fmt::format(
+        "scripts URL '{}' is not an image:// URL; warpdrive image runs only scripts inside the builder image "
+        "or the application's .s2i/bin",
+        url));
+  std::string dir = url.substr(scheme.size());
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  if (dir.empty() || dir[0] != '/') return make_error(fmt::format("scripts URL '{}' names no absolute directory", url));
+  return dir;
+}
+
+Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
+  ImagePlan plan;
+
+  // The engine: --engine, else the first found on PATH.
+  if (!options.engine.empty()) {
+    auto engine = parse_engine(options.engine);
+    if (!engine)
+      return make_error(fmt::format("--engine '{}': unknown engine; choose podman, docker or buildah", options.engine),
+                        kExitUsage);
+    plan.engine = *engine;
+    WD_ASSIGN(plan.engine_path, find_program(std::string(engine_name(*engine)), ctx.inherited));
+  } else {
+    bool found = false;
+    for (Engine e : {Engine::podman, Engine::docker, Engine::buildah}) {
+      auto path = find_program(std::string(engine_name(e)), ctx.inherited);
+      if (path) {
+        plan.engine = e;
+        plan.engine_path = *path;
+        found = true;
+        break;
+      }
+    }
+    if (!found) return make_error("no container engine found: install podman, docker or buildah (or name one with --engine)");
+  }
+
+  // The source: the working tree as it is, at the context directory.
+  fs::path source = options.source.empty() ? ctx.cwd : fs::absolute(options.source);
+  if (!is_dir(source)) return make_error(fmt::format("source directory {} does not exist", source.string()));
+  plan.context_dir = options.context_dir;
+  plan.source_root = source;
+  if (!options.context_dir.empty()) {
+    std::string cleaned = clean_relative(options.context_dir);
+    if (options.context_dir.starts_with('/') || cleaned.empty() || cleaned.starts_with(".."))
+      return make_error(fmt::format("--context-dir '{}': must be a subdirectory of the source {}", options.context_dir,
+                                    source.string()),
+                        kExitUsage);
+    plan.source_root = source / cleaned;
+    if (!is_dir(plan.source_root))
+      return make_error(fmt::format("--context-dir '{}': no such directory in {}", options.context_dir, source.string()));
+  }
+  WD_ASSIGN(plan.selection, select_source(plan.source_root));
+
+  // The builder image: --builder-image, .warpdrive/builder_image, the default.
+  if (!options.builder_image.empty()) {
+    plan.builder_image = options.builder_image;
+    plan.builder_origin = "--builder-image";
+  } else {
+    fs::path file = plan.source_root / ".warpdrive" / "builder_image";
+    WD_ASSIGN(auto value, read_value_file(file));
+    if (value && !value->empty()) {
+      plan.builder_image = *value;
+      plan.builder_origin = ".warpdrive/builder_image";
+    } else {
+      plan.builder_image = std::string(kDefaultBuilderImage);
+      plan.builder_origin = "default";
+    }
+  }
+  WD_ASSIGN(auto builder, inspect_image(ctx, plan.engine, plan.engine_path, plan.builder_image));
+  if (!builder) {
+    // As S2I does, pull a builder that is not there yet.
+    ProcessSpec pull;
+    pull.argv = {plan.engine_path.string(), "pull", plan.builder_image};
+    pull.env = ctx.inherited;
+    pull.redirects.push_back({STDOUT_FILENO, STDERR_FILENO});
+    WD_ASSIGN(int status, run(pull));
+    if (status == 0) {
+      WD_ASSIGN(builder, inspect_image(ctx, plan.engine, plan.engine_path, plan.builder_image));
+    }
+    if (!builder)
+      return make_error(fmt::format(
+          "builder image '{}' (from {}) not found by {} and could not be pulled; build it with image/build.sh "
+          "or name another with --builder-image",
+          plan.builder_image, plan.builder_origin, engine_name(plan.engine)));
+  }
+  plan.builder = std::move(*builder);
+
+  // Where the scripts are and where the tar goes, from the builder's labels.
+  plan.scripts_url = scripts_url(plan.builder);
+  auto dest = plan.builder.labels.find("io.openshift.s2i.destination");
+  plan.destination = dest != plan.builder.labels.end() && !dest->second.empty() ? dest->second : "/tmp";
+  auto assemble_user = plan.builder.labels.find("io.openshift.s2i.assemble-user");
+  plan.assemble_user =
+      assemble_user != plan.builder.labels.end() && !assemble_user->second.empty() ? assemble_user->second : plan.builder.user;
+  for (const char* script : {"assemble", "run", "save-artifacts", "usage"})
+    if (is_executable_file(plan.source_root / ".s2i" / "bin" / script)) plan.app_scripts.push_back(script);
+  auto from_app = [&](const char* script) {
+    return std::find(plan.app_scripts.begin(), plan.app_scripts.end(), script) != plan.app_scripts.end();
+  };
+  if (plan.scripts_url.empty() && !(from_app("assemble") && from_app("run")))
+    return make_error(fmt::format(
+        "builder image '{}' has no io.openshift.s2i.scripts-url label and the source has no .s2i/bin/assemble "
+        "and run: it is not an S2I builder",
+        plan.builder_image));
+  if (!plan.scripts_url.empty()) {
+    WD_ASSIGN(plan.scripts_dir, image_scripts_dir(plan.scripts_url));
+  }
+  plan.assemble_command =
+      from_app("assemble") ? plan.destination + "/scripts/assemble" : plan.scripts_dir + "/assemble";
+  plan.run_command = from_app("run") ? plan.destination + "/scripts/run" : plan.scripts_dir + "/run";
+  for (const auto& word : {plan.assemble_user, plan.builder.user})
+    if (word.find_first_of(" \t\n") != std::string::npos)
+      return make_error(fmt::format("builder image '{}': user '{}' has white space in it", plan.builder_image, word));
+
+  // The environment: .s2i/environment, then -e (a later value wins).
+  auto add_env = [&](const std::string& name, const std::string& value, const std::string& origin) {
+    for (auto& e : plan.env)
+      if (e.name == name) {
+        e.value = value;
+        e.origin = origin;
+        return;
+      }
+    plan.env.push_back({name, value, origin});
+  };
+  WD_ASSIGN(auto env_text, read_file_if_exists(plan.source_root / ".s2i" / "environment"));
+  if (env_text) {
+    S2iEnvironment parsed = parse_s2i_environment(*env_text);
+    for (const auto& v : parsed.vars) add_env(v.name, v.value, fmt::format(".s2i/environment line {}", v.line));
+    plan.skipped_env_lines = parsed.skipped;
+  }
+  for (const auto& arg : options.env_args) {
+    WD_ASSIGN(EnvVar v, parse_env_argument(arg));
+    add_env(v.name, v.value, "-e");
+  }
+
+  // Names and labels.
+  plan.output_image = options.name.empty() ? default_output_name(plan.source_root) : options.name;
+  SourceInfo info = source_info(ctx, source, plan.context_dir.empty() ? "" : clean_relative(plan.context_dir));
+  plan.new_labels = generated_labels(info, plan.builder_image, plan.output_image);
+  plan.labels = plan.builder.labels;
+  for (const auto& [k, v] : plan.new_labels) plan.labels[k] = v;
+
+  // Incremental: the previous image of the same name, and its save-artifacts.
+  plan.incremental = options.incremental;
+  if (plan.incremental) {
+    WD_ASSIGN(plan.previous, inspect_image(ctx, plan.engine, plan.engine_path, plan.output_image));
+    if (plan.previous) {
+      auto dir = image_scripts_dir(scripts_url(*plan.previous));
+      if (dir) plan.previous_scripts_dir = *dir;
+    }
+  }
+
+  plan.container = fmt::format("warpdrive-image-{}-{}", ::getpid(), random_suffix());
+  if (plan.engine == Engine::buildah)
+    buildah_steps(plan);
+  else
+    container_engine_steps(plan);
+  return plan;
+}
+
+namespace {
+
+std::string display_argv(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    if (!out.empty()) out += ' ';
+    if (a.starts_with(kWorkPrefix))
+      out += "WORKDIR/" + a.substr(kWorkPrefix.size());
+    else
+      out += shell_quote(a);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string describe_plan(const ImagePlan& plan) {
+  std::string out;
+  out += fmt::format("engine: {} ({})\n", engine_name(plan.engine), plan.engine_path.string());
+  out += fmt::format("builder image: {} (from {}; id {})\n", plan.builder_image, plan.builder_origin,
+                     plan.builder.id.substr(0, 12));
+  out += fmt::format("output image: {}\n", plan.output_image);
+  out += fmt::format("source: {}\n", plan.source_root.string());
+  size_t files = 0;
+  for (const auto& e : plan.selection.entries)
+    if (e.kind != SourceEntry::Kind::directory) ++files;
+  out += fmt::format("files: {} ({} entries; .git excluded: {}; .s2iignore excluded: {})\n", files,
+                     plan.selection.entries.size(), plan.selection.git_excluded,
+                     plan.selection.ignored.empty() ? std::string("none") : fmt::format("{}", fmt::join(plan.selection.ignored, ", ")));
+  out += fmt::format("scripts: {}\n", plan.scripts_url.empty() ? std::string("(none in the image)") : plan.scripts_url);
+  if (!plan.app_scripts.empty())
+    out += fmt::format("application scripts (.s2i/bin): {}\n", fmt::join(plan.app_scripts, ", "));
+  out += fmt::format("assemble: {} (as user {})\n", plan.assemble_command,
+                     plan.assemble_user.empty() ? std::string("of the image") : plan.assemble_user);
+  out += fmt::format("run: {}\n", plan.run_command);
+  out += fmt::format("incremental: {}\n",
+                     !plan.incremental ? std::string("no")
+                     : plan.previous   ? fmt::format("yes, artifacts from {} ({})", plan.output_image, plan.previous->id.substr(0, 12))
+                                       : std::string("yes, but there is no previous image yet"));
+  out += "environment:\n";
+  if (plan.env.empty()) out += "  (none)\n";
+  for (const auto& e : plan.env) out += fmt::format("  {}={}  ({})\n", e.name, shell_quote(e.value), e.origin);
+  out += "labels:\n";
+  for (const auto& [k, v] : plan.labels) out += fmt::format("  {}={}\n", k, shell_quote(v));
+  out += "steps:\n";
+  int n = 0;
+  for (const auto& s : plan.steps) {
+    out += fmt::format("  {}. {}{}\n", ++n, s.what, s.optional ? " (may fail)" : "");
+    if (!s.argv.empty()) {
+      out += "     " + display_argv(s.argv);
+      if (!s.stdin_from.empty()) out += " < WORKDIR/" + s.stdin_from;
+      if (!s.stdout_to.empty() && s.stdout_to != kDiscard) out += " > WORKDIR/" + s.stdout_to;
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+std::string plan_json(const ImagePlan& plan) {
+  nlohmann::ordered_json j;
+  j["engine"] = engine_name(plan.engine);
+  j["engine_path"] = plan.engine_path.string();
+  j["builder_image"] = plan.builder_image;
+  j["builder_origin"] = plan.builder_origin;
+  j["builder_id"] = plan.builder.id;
+  j["output_image"] = plan.output_image;
+  j["source"] = plan.source_root.string();
+  j["context_dir"] = plan.context_dir;
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& e : plan.selection.entries) files.push_back(e.relpath);
+  j["files"] = files;
+  j["ignored"] = plan.selection.ignored;
+  j["scripts_url"] = plan.scripts_url;
+  j["application_scripts"] = plan.app_scripts;
+  j["assemble"] = plan.assemble_command;
+  j["assemble_user"] = plan.assemble_user;
+  j["run"] = plan.run_command;
+  j["destination"] = plan.destination;
+  j["incremental"] = plan.incremental;
+  j["previous_image_id"] = plan.previous ? plan.previous->id : "";
+  nlohmann::ordered_json env = nlohmann::ordered_json::array();
+  for (const auto& e : plan.env) env.push_back({{"name", e.name}, {"value", e.value}, {"origin", e.origin}});
+  j["env"] = env;
+  nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
+  for (const auto& s : plan.skipped_env_lines) skipped.push_back({{"line", s.line}, {"text", s.text}, {"reason", s.reason}});
+  j["skipped_environment_lines"] = skipped;
+  j["labels"] = plan.labels;
+  nlohmann::ordered_json steps = nlohmann::ordered_json::array();
+  for (const auto& s : plan.steps)
+    steps.push_back({{"what", s.what}, {"argv", s.argv}, {"stdin", s.stdin_from}, {"stdout", s.stdout_to},
+                     {"optional", s.optional}, {"cleanup", s.cleanup}});
+  j["steps"] = steps;
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+namespace {
+
+struct WorkDir {
+  fs::path path;
+  ~WorkDir() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
+
+Result<WorkDir> make_work_dir(const Context& ctx) {
+  std::string base = ctx.inherited.get_or("TMPDIR", "/var/tmp");
+  std::string templ = (fs::path(base) / "warpdrive-image.XXXXXX").string();
+  if (!::mkdtemp(templ.data()))
+    return make_error(fmt::format("cannot make a work directory in {}: {}", base, errno_text(errno)));
+  return WorkDir{templ};
+}
+
+// Extracts what save-artifacts wrote into WORKDIR/artifacts, with GNU tar's
+// defaults against absolute names and "..", and no ownership kept.
+Status extract_artifacts(const Context& ctx, const fs::path& work) {
+  fs::path tarball = work / kArtifactsTar;
+  fs::path dir = work / "artifacts";
+  WD_TRY(make_dirs(dir, 0755));
+  std::error_code ec;
+  if (fs::file_size(tarball, ec) == 0 || ec) return {};
+  ProcessSpec spec;
+  spec.argv = {"tar", "-x", "--no-same-owner", "--no-same-permissions", "-C", dir.string(), "-f", tarball.string()};
+  spec.env = ctx.inherited;
+  WD_ASSIGN(int status, run(spec));
+  if (status != 0) return make_error(fmt::format("the artifacts tar from save-artifacts could not be read (tar exit status {})", status));
+  return {};
+}
+
+Status write_injection(const ImagePlan& plan, const fs::path& work, bool with_artifacts) {
+  fs::path tarball = work / kInjectTar;
+  int fd = ::open(tarball.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error(fmt::format("cannot write {}: {}", tarball.string(), errno_text(errno)));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  TarWriter tar(fd, tarball.string());
+  WD_TRY(tar.add_tree("src", plan.source_root, plan.selection.entries));
+  if (!plan.app_scripts.empty()) {
+    fs::path bin = plan.source_root / ".s2i" / "bin";
+    std::vector<SourceEntry> scripts;
+    for (const auto& s : plan.app_scripts) scripts.push_back({s, SourceEntry::Kind::file});
+    WD_TRY(tar.add_tree("scripts", bin, scripts));
+  }
+  if (with_artifacts && is_dir(work / "artifacts")) {
+    WD_ASSIGN(SourceSelection artifacts, select_source(work / "artifacts", false));
+    WD_TRY(tar.add_tree("artifacts", work / "artifacts", artifacts.entries));
+    size_t files = 0;
+    for (const auto& e : artifacts.entries)
+      if (e.kind == SourceEntry::Kind::file) ++files;
+    info_line(fmt::format("       {} file(s) of artifacts from the previous image", files));
+  }
+  return tar.finish();
+}
+
+}  // namespace
+
+Status execute_plan(const Context& ctx, const ImagePlan& plan) {
+  WD_ASSIGN(WorkDir work, make_work_dir(ctx));
+  const bool trace = ctx.inherited.is_set("WARPDRIVE_DEBUG");
+  NullFd null;
+  std::optional<Error> failure;
+  bool have_artifacts = false;
+
+  for (const auto& step : plan.steps) {
+    if (failure && !step.cleanup) continue;
+    if (step.what == kExtractStep && !have_artifacts) continue;
+    if (!step.cleanup) phase_line(step.what);
+    if (step.what == kExtractStep) {
+      auto st = extract_artifacts(ctx, work.path);
+      if (!st) {
+        warn(st.error().message + "; building without artifacts");
+        have_artifacts = false;
+      }
+      continue;
+    }
+    if (step.what == kWriteTarStep) {
+      auto st = write_injection(plan, work.path, have_artifacts);
+      if (!st) failure = std::move(st).error();
+      continue;
+    }
+    ProcessSpec spec;
+    spec.env = ctx.inherited;
+    spec.trace = trace;
+    for (const auto& a : step.argv)
+      spec.argv.push_back(a.starts_with(kWorkPrefix) ? (work.path / a.substr(kWorkPrefix.size())).string() : a);
+    spec.argv[0] = plan.engine_path.string();
+    int in_fd = -1, out_fd = -1;
+    if (!step.stdin_from.empty()) {
+      in_fd = ::open((work.path / step.stdin_from).c_str(), O_RDONLY | O_CLOEXEC);
+      if (in_fd < 0) return make_error(fmt::format("cannot read {}: {}", (work.path / step.stdin_from).string(), errno_text(errno)));
+      spec.redirects.push_back({STDIN_FILENO, in_fd});
+    }
+    if (step.stdout_to == kDiscard) {
+      spec.redirects.push_back({STDOUT_FILENO, null.fd});
+    } else if (!step.stdout_to.empty()) {
+      out_fd = ::open((work.path / step.stdout_to).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (out_fd < 0) return make_error(fmt::format("cannot write {}: {}", (work.path / step.stdout_to).string(), errno_text(errno)));
+      spec.redirects.push_back({STDOUT_FILENO, out_fd});
+    }
+    auto status = run(spec);
+    if (in_fd >= 0) ::close(in_fd);
+    if (out_fd >= 0) ::close(out_fd);
+    int code = status ? *status : -1;
+    if (step.stdout_to == kArtifactsTar) have_artifacts = code == 0;
+    if (code == 0) continue;
+    std::string why = status ? fmt::format("exit status {}", code) : status.error().message;
+    if (step.cleanup) {
+      warn(fmt::format("{} failed ({})", step.what, why));
+    } else if (step.optional) {
+      warn(fmt::format("{} failed ({}); building without artifacts", step.what, why));
+    } else if (step.argv.size() > 1 && step.what.starts_with("run assemble")) {
+      failure = make_error(fmt::format("assemble failed in a container of builder image '{}' ({}); no image was tagged",
+                                       plan.builder_image, why),
+                           code > 0 ? code : kExitFailure);
+    } else {
+      failure = make_error(fmt::format("{}: {} failed ({}); no image was tagged", step.what,
+                                       display_argv({step.argv[0], step.argv[1]}), why));
+    }
+  }
+  if (failure) return std::move(*failure);
+  phase_line(fmt::format("Built image {}", plan.output_image));
+  return {};
+}
+
+}  // namespace wd::image

@@ -1,0 +1,111 @@
+// gunicorn: bind 0.0.0.0:PORT, access log to stdout, error log to stderr,
+// workers and threads from the sizing; the options the user gives (server_args,
+// GUNICORN_CMD_ARGS, a config file) win over warpdrive's.
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "start/server_args.hpp"
+#include "start/server_common.hpp"
+#include "start/servers.hpp"
+
+namespace wd {
+
+namespace {
+
+std::vector<std::string> split_blanks(const std::string& text) {
+  std::vector<std::string> words;
+  std::istringstream in(text);
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+}  // namespace
+
+Result<LaunchPlan> plan_gunicorn(const ServerInput& input) {
+  const Environment& e = *input.environment;
+  const Settings& s = e.settings;
+  WD_ASSIGN(ServerProgram program, locate_python_server(e, "gunicorn", "gunicorn", "gunicorn", "gunicorn"));
+  LaunchPlan plan;
+  plan.server = "gunicorn";
+  plan.cwd = s.app_home;
+  plan.argv = program.argv;
+  plan.notes = program.notes;
+
+  // Options the user gave: gunicorn reads GUNICORN_CMD_ARGS itself, and the
+  // command line would override it, so warpdrive leaves out what it names.
+  std::vector<std::string> user = input.server_args;
+  for (auto& w : split_blanks(e.env.get_or("GUNICORN_CMD_ARGS", ""))) user.push_back(w);
+
+  // A configuration file: APP_CONFIG (the OpenShift builder's), or the
+  // gunicorn.conf.py gunicorn loads from its working directory by itself.
+  // Its settings rank below the command line, so warpdrive passes its own
+  // defaults through the environment variables gunicorn takes them from
+  // (PORT for the bind, WEB_CONCURRENCY for the workers), which rank below it.
+  bool config_mode = false;
+  if (e.env.is_set("APP_CONFIG")) {
+    fs::path config = *e.env.get("APP_CONFIG");
+    if (config.is_relative()) config = s.app_home / config;
+    if (!is_file(config))
+      return make_error(fmt::format("APP_CONFIG names {}, which is not a file", config.string()));
+    plan.argv.push_back("--config");
+    plan.argv.push_back(config.string());
+    plan.notes.push_back(fmt::format("gunicorn configuration: {} (APP_CONFIG)", config.string()));
+    config_mode = true;
+  } else if (is_file(s.app_home / "gunicorn.conf.py")) {
+    plan.notes.push_back(fmt::format("gunicorn configuration: {} (gunicorn loads it itself)",
+                                     (s.app_home / "gunicorn.conf.py").string()));
+    config_mode = true;
+  }
+
+  const WorkerSizing& w = input.workers;
+  if (config_mode) {
+    plan.env_additions.set("PORT", s.http_port);
+    if (!input.full_control) plan.env_additions.set("WEB_CONCURRENCY", std::to_string(w.processes));
+    plan.notes.push_back(fmt::format("the configuration file's settings win; warpdrive's defaults apply through "
+                                     "PORT={} (bind 0.0.0.0:{}) and WEB_CONCURRENCY={} (workers)",
+                                     s.http_port, s.http_port, w.processes));
+  } else {
+    if (!has_option(user, {"--bind", "-b"})) {
+      plan.argv.push_back("--bind");
+      plan.argv.push_back("0.0.0.0:" + s.http_port);
+    }
+    if (!has_option(user, {"--access-logfile"})) {
+      plan.argv.push_back("--access-logfile");
+      plan.argv.push_back("-");
+    }
+    if (!has_option(user, {"--error-logfile", "--log-file"})) {
+      plan.argv.push_back("--error-logfile");
+      plan.argv.push_back("-");
+    }
+    if (!input.full_control) {
+      bool own_workers = has_option(user, {"--workers", "-w"});
+      bool own_threads = has_option(user, {"--threads", "--worker-class", "-k"});
+      if (!own_workers) {
+        plan.argv.push_back("--workers");
+        plan.argv.push_back(std::to_string(w.processes));
+      }
+      if (!own_threads) {
+        plan.argv.push_back("--threads");
+        plan.argv.push_back(std::to_string(w.threads));
+      }
+      if (!own_workers || !own_threads)
+        plan.notes.push_back(sizing_note(w, fmt::format("{} processes x {} threads", w.processes, w.threads)));
+      // The workers' heartbeat files: on an overlay file system they can stall workers.
+      if (!has_option(user, {"--worker-tmp-dir"}) && is_dir("/dev/shm")) {
+        plan.argv.push_back("--worker-tmp-dir");
+        plan.argv.push_back("/dev/shm");
+      }
+    }
+  }
+  for (const auto& a : input.server_args) plan.argv.push_back(a);
+
+  if (!input.full_control && !input.app_in_server_config) {
+    WD_ASSIGN(AppEntry entry, app_entry(input, program.site));
+    plan.argv.push_back(entry.spec);
+    apply_entry(plan, std::move(entry));
+  }
+  return plan;
+}
+
+}  // namespace wd

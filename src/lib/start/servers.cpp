@@ -1,0 +1,92 @@
+// What the gunicorn, uWSGI and Waitress planners share: finding the program,
+// the application entry (direct, or through the WhiteNoise wrapper), and the
+// PYTHONPATH for generated modules.
+#include "start/servers.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "embedded.hpp"
+#include "process.hpp"
+#include "start/server_common.hpp"
+
+namespace wd {
+
+fs::path generated_dir(const Settings& settings) { return settings.app_root / "tmp" / "warpdrive"; }
+
+Result<ServerProgram> locate_python_server(const Environment& environment, std::string_view server,
+                                           std::string_view script, std::string_view module,
+                                           std::string_view debian_package) {
+  const Settings& s = environment.settings;
+  ServerProgram program;
+  auto venv = virtualenv_site(s.app_root);
+  if (venv) {
+    fs::path in_venv = s.app_root / "bin" / std::string(script);
+    if (is_executable_file(in_venv)) {
+      program.argv = {in_venv.string()};
+      program.site = venv;
+      return program;
+    }
+    if (has_module(*venv, module)) {
+      program.argv = {venv->interpreter.string(), "-m", std::string(module)};
+      program.site = venv;
+      return program;
+    }
+  }
+  auto found = find_program(std::string(script), environment.env);
+  if (!found) {
+    std::string where = venv ? fmt::format("no {} in the virtualenv {} nor on PATH", script, s.app_root.string())
+                             : fmt::format("no {} on PATH", script);
+    return make_error(fmt::format("the {} server is not installed: {} (Debian package: {}; or pip install {})", server,
+                                  where, debian_package, module));
+  }
+  program.argv = {found->string()};
+  program.site = script_site(*found);
+  if (venv)
+    program.notes.push_back(fmt::format("{} is not installed in the virtualenv {}: using {}, whose Python does not "
+                                        "see the virtualenv's packages",
+                                        server, s.app_root.string(), found->string()));
+  return program;
+}
+
+Result<AppEntry> app_entry(const ServerInput& input, const std::optional<PythonSite>& site) {
+  const Settings& s = input.environment->settings;
+  AppEntry entry;
+  const WsgiTarget& target = *input.target;
+  std::string spec = target.module + ":" + target.callable;
+  bool generated = target.script.string().rfind(generated_dir(s).string() + "/", 0) == 0;
+  if (input.statics.empty()) {
+    entry.spec = spec;
+  } else {
+    if (site && !has_module(*site, "whitenoise"))
+      return make_error(fmt::format("static files under {} are served by WhiteNoise, which {} cannot import "
+                                    "(Debian package: python3-whitenoise; or pip install whitenoise)",
+                                    input.server, site->interpreter.string()));
+    auto text = embedded_file("warpdrive_whitenoise.py");
+    if (!text) return make_error("warpdrive_whitenoise.py is missing from this warpdrive binary");
+    entry.files.push_back({generated_dir(s) / "warpdrive_whitenoise.py", std::string(*text), 0644});
+    nlohmann::json mounts = nlohmann::json::array();
+    for (const auto& m : input.statics) mounts.push_back({m.url, m.directory.string()});
+    entry.env.emplace_back("WARPDRIVE_WRAPPED_APPLICATION", spec);
+    entry.env.emplace_back("WARPDRIVE_STATIC_MOUNTS", mounts.dump());
+    entry.spec = "warpdrive_whitenoise:application";
+    generated = true;
+  }
+  if (generated) {
+    std::string pythonpath = input.environment->env.get_or("PYTHONPATH", "");
+    entry.env.emplace_back("PYTHONPATH", generated_dir(s).string() + (pythonpath.empty() ? "" : ":" + pythonpath));
+  }
+  return entry;
+}
+
+void apply_entry(LaunchPlan& plan, AppEntry entry) {
+  for (auto& f : entry.files) plan.files.push_back(std::move(f));
+  for (auto& [name, value] : entry.env) plan.env_additions.set(name, value);
+}
+
+std::string sizing_note(const WorkerSizing& w, std::string_view what) {
+  if (w.user_set) return fmt::format("workers: {} ({})", what, w.reason);
+  return fmt::format("workers: {}, sized from {}", what, w.reason);
+}
+
+}  // namespace wd

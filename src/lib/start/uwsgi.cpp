@@ -1,0 +1,109 @@
+// uWSGI: HTTP on 0.0.0.0:PORT, master, processes and threads from the
+// sizing, single interpreter, die-on-term, need-app, the virtualenv as home,
+// static files by static-map. Debian's uwsgi loads Python as a plugin.
+#include <fmt/format.h>
+
+#include "process.hpp"
+#include "start/server_args.hpp"
+#include "start/server_common.hpp"
+#include "start/servers.hpp"
+
+namespace wd {
+
+namespace {
+
+constexpr const char* kDebianPluginDir = "/usr/lib/uwsgi/plugins";
+
+struct UwsgiProgram {
+  fs::path path;
+  bool python_plugin = false;  // Debian's uwsgi-core: pass --plugin python3
+  std::vector<std::string> notes;
+};
+
+Result<UwsgiProgram> locate_uwsgi(const Environment& e) {
+  const Settings& s = e.settings;
+  UwsgiProgram program;
+  fs::path in_venv = s.app_root / "bin" / "uwsgi";
+  if (s.has_virtualenv() && is_executable_file(in_venv)) {
+    program.path = in_venv;  // pip's uWSGI has Python built in
+    return program;
+  }
+  auto found = find_program("uwsgi", e.env);
+  if (!found)
+    return make_error("the uwsgi server is not installed: no uwsgi on PATH (Debian packages: uwsgi and "
+                      "uwsgi-plugin-python3; or pip install uwsgi)");
+  program.path = *found;
+  std::error_code ec;
+  fs::path real = fs::canonical(*found, ec);
+  if (!ec && real.filename().string().rfind("uwsgi-core", 0) == 0) {
+    if (!is_file(fs::path(kDebianPluginDir) / "python3_plugin.so"))
+      return make_error(fmt::format("{} is Debian's uwsgi without its Python plugin: no {}/python3_plugin.so "
+                                    "(Debian package: uwsgi-plugin-python3)",
+                                    found->string(), kDebianPluginDir));
+    program.python_plugin = true;
+  }
+  return program;
+}
+
+std::string mount_point(std::string url) {
+  while (url.size() > 1 && url.back() == '/') url.pop_back();
+  return url;
+}
+
+}  // namespace
+
+Result<LaunchPlan> plan_uwsgi(const ServerInput& input) {
+  const Environment& e = *input.environment;
+  const Settings& s = e.settings;
+  WD_ASSIGN(UwsgiProgram program, locate_uwsgi(e));
+  LaunchPlan plan;
+  plan.server = "uwsgi";
+  plan.cwd = s.app_home;
+  plan.notes = program.notes;
+  plan.argv = {program.path.string()};
+  const auto& user = input.server_args;
+  if (program.python_plugin) {
+    plan.argv.push_back("--plugin");
+    plan.argv.push_back("python3");
+  }
+  if (!has_option(user, {"--http-socket", "--http", "--socket", "-s"})) {
+    plan.argv.push_back("--http-socket");
+    plan.argv.push_back("0.0.0.0:" + s.http_port);
+  }
+  for (const char* flag : {"--master", "--single-interpreter", "--die-on-term"}) plan.argv.push_back(flag);
+  if (s.has_virtualenv()) {
+    plan.argv.push_back("--virtualenv");
+    plan.argv.push_back(s.app_root.string());
+  }
+  if (!input.full_control) {
+    plan.argv.push_back("--need-app");
+    const WorkerSizing& w = input.workers;
+    bool own_processes = has_option(user, {"--processes", "--workers", "-p"});
+    bool own_threads = has_option(user, {"--threads"});
+    if (!own_processes) {
+      plan.argv.push_back("--processes");
+      plan.argv.push_back(std::to_string(w.processes));
+    }
+    if (!own_threads) {
+      plan.argv.push_back("--threads");
+      plan.argv.push_back(std::to_string(w.threads));
+    }
+    if (!own_processes || !own_threads)
+      plan.notes.push_back(sizing_note(w, fmt::format("{} processes x {} threads", w.processes, w.threads)));
+    for (const auto& m : input.statics) {
+      plan.argv.push_back("--static-map");
+      plan.argv.push_back(mount_point(m.url) + "=" + m.directory.string());
+    }
+    const WsgiTarget& t = *input.target;
+    plan.argv.push_back("--module");
+    plan.argv.push_back(t.module + ":" + t.callable);
+    if (t.script.string().rfind(generated_dir(s).string() + "/", 0) == 0) {
+      std::string pythonpath = e.env.get_or("PYTHONPATH", "");
+      plan.env_additions.set("PYTHONPATH", generated_dir(s).string() + (pythonpath.empty() ? "" : ":" + pythonpath));
+    }
+  }
+  for (const auto& a : user) plan.argv.push_back(a);
+  return plan;
+}
+
+}  // namespace wd

@@ -1,0 +1,261 @@
+"""warpdrive start with the mod_wsgi server: a real Apache 2.4 with Debian's
+mod_wsgi, on free 127.0.0.1 ports, started through `warpdrive start`, as
+root and as an arbitrary UID in group 0, stopped by SIGTERM.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import (ARBITRARY_UID, SYSTEM_PYTHON, App, free_port, http_get, make_shared_dir, make_venv,
+                      process_output, running, wait_for_http, warpdrive_binary)
+
+HELLO = '''import os, time
+
+def application(environ, start_response):
+    if environ.get("PATH_INFO") == "/slow":
+        time.sleep(30)
+    body = ("hello from mod_wsgi uid=%d cwd=%s" % (os.getuid(), os.getcwd())).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+'''
+
+
+def session_members(sid: int) -> list[int]:
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2:].split()[3]) == sid:
+            members.append(int(entry))
+    return members
+
+
+def daemon_processes(sid: int) -> list[int]:
+    """The mod_wsgi daemon processes (display-name (wsgi:warpdrive)) in the session."""
+    found = []
+    for pid in session_members(sid):
+        try:
+            if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"(wsgi:warpdrive)"):
+                found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def stop_and_check(proc: subprocess.Popen, timeout: float = 5.0) -> float:
+    """SIGTERM to Apache (warpdrive exec'd it): it must exit within `timeout`
+    and leave no process of its session behind."""
+    began = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while session_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    elapsed = time.monotonic() - began
+    assert session_members(proc.pid) == [], f"processes left behind: {session_members(proc.pid)}"
+    assert elapsed < timeout
+    return elapsed
+
+
+def serve(app: App, port: int, path: str = "/", as_uid: bool = False, **extra):
+    env = app.env(WARPDRIVE_HTTP_PORT=port, WARPDRIVE_PYTHON=SYSTEM_PYTHON, WARPDRIVE_SERVER_TYPE="mod_wsgi",
+                  **extra)
+    proc = app.popen("start", env=env, as_uid=as_uid)
+    try:
+        answer = wait_for_http(f"http://127.0.0.1:{port}{path}", timeout=60, proc=proc)
+    except AssertionError:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise AssertionError(process_output(proc))
+    return proc, answer
+
+
+def conf_text(app: App) -> str:
+    return (app.root / "tmp/warpdrive/apache/httpd.conf").read_text()
+
+
+@pytest.mark.parametrize("as_uid", [False, True], ids=["root", "arbitrary-uid"])
+def test_hello_wsgi(app, as_uid):
+    make_venv(app.root)
+    app.write("wsgi.py", HELLO)
+    port = free_port()
+    proc, (status, _, body) = serve(app, port, as_uid=as_uid)
+    with running(proc):
+        assert status == 200, body
+        text = body.decode()
+        assert text.startswith("hello from mod_wsgi uid="), text
+        uid = int(re.search(r"uid=(\d+)", text).group(1))
+        if as_uid:
+            assert uid == ARBITRARY_UID
+            assert "\nUser " not in conf_text(app)
+        else:
+            # Apache will not serve as root: it switched to www-data (no build user here).
+            assert uid == 33
+            assert 'User "www-data"' in conf_text(app) and 'Group "#0"' in conf_text(app)
+        assert f"cwd={app.src}" in text
+        assert stop_and_check(proc) < 5.0
+
+
+@pytest.fixture(scope="module")
+def django_app():
+    """A django-admin startproject project in a --system-site-packages
+    virtualenv, built by `warpdrive build` (collectstatic into
+    $APP_ROOT/tmp/django/static and the build record), then fixed up for
+    group 0 as `assemble` does."""
+    tmp = Path(tempfile.mkdtemp(prefix="wd-e2e-modwsgi-django-", dir="/tmp"))
+    tmp.chmod(0o777)
+    app = App(make_shared_dir(tmp / "app-root"), warpdrive_binary())
+    make_venv(app.root)
+    subprocess.run([SYSTEM_PYTHON, "-m", "django", "startproject", "mysite", str(app.src)], check=True)
+    # Build for gunicorn: the build step would otherwise try to pip-install mod_wsgi,
+    # which Debian provides as an Apache module instead.
+    app.run("build", check=True, timeout=300,
+            env=app.env(WARPDRIVE_PYTHON=SYSTEM_PYTHON, WARPDRIVE_SYSTEM_SITE_PACKAGES="1",
+                        WARPDRIVE_SERVER_TYPE="gunicorn"))
+    app.run("fixup", str(app.root), check=True)
+    yield app
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.mark.parametrize("as_uid", [False, True], ids=["root", "arbitrary-uid"])
+def test_django(django_app, as_uid):
+    port = free_port()
+    proc, (status, _, body) = serve(django_app, port, as_uid=as_uid)
+    with running(proc):
+        assert status == 200, body
+        assert b"The install worked successfully!" in body
+        status, headers, css = http_get(f"http://127.0.0.1:{port}/static/admin/css/base.css")
+        assert status == 200
+        assert headers["Content-Type"].startswith("text/css")
+        assert b"body" in css
+        status, _, _ = http_get(f"http://127.0.0.1:{port}/static/admin/css/no-such.css")
+        assert status == 404
+        conf = conf_text(django_app)
+        assert f'Alias "/static" "{django_app.root}/tmp/django/static"' in conf
+        assert stop_and_check(proc) < 5.0
+
+
+@pytest.mark.parametrize("as_uid", [False, True], ids=["root", "arbitrary-uid"])
+def test_sigterm_stops_apache_with_a_request_in_flight(app, as_uid):
+    app.write("wsgi.py", HELLO)
+    port = free_port()
+    proc, (status, _, _) = serve(app, port, as_uid=as_uid)
+    with running(proc):
+        assert status == 200
+        def slow_request():
+            try:
+                http_get(f"http://127.0.0.1:{port}/slow", 40)
+            except OSError:
+                pass  # Apache stopping cuts it off: expected
+        slow = threading.Thread(target=slow_request, daemon=True)
+        slow.start()
+        time.sleep(0.5)
+        assert daemon_processes(proc.pid)
+        assert stop_and_check(proc) < 5.0
+
+
+def test_mod_wsgi_variables_shape_the_running_server(app):
+    app.write("wsgi.py", HELLO)
+    port = free_port()
+    proc, (status, _, _) = serve(app, port, MOD_WSGI_PROCESSES=2, MOD_WSGI_THREADS=3, MOD_WSGI_ACCESS_LOG=1,
+                                 MOD_WSGI_REQUEST_TIMEOUT=30, MOD_WSGI_LIMIT_REQUEST_BODY=100,
+                                 MOD_WSGI_SERVER_STATUS=1)
+    with running(proc):
+        assert status == 200
+        conf = conf_text(app)
+        assert " processes=2 threads=3 " in conf
+        assert " request-timeout=30 " in conf
+        assert "\nLimitRequestBody 100\n" in conf
+        assert len(daemon_processes(proc.pid)) == 2
+        # LimitRequestBody is enforced by Apache itself.
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/", data=b"x" * 1000, method="POST")
+        try:
+            code = urllib.request.urlopen(req, timeout=5).status
+        except urllib.error.HTTPError as e:
+            code = e.code
+        assert code == 413
+        status, _, page = http_get(f"http://127.0.0.1:{port}/server-status?auto")
+        assert status == 200 and b"BusyWorkers" in page
+        http_get(f"http://127.0.0.1:{port}/logged-path")
+        stop_and_check(proc)
+        out = process_output(proc)
+        assert re.search(r'"GET /logged-path HTTP/1.1" 200 \d+', out), out
+
+
+def test_event_mpm_serves_too(app):
+    app.write("wsgi.py", HELLO)
+    port = free_port()
+    proc, (status, _, body) = serve(app, port, MOD_WSGI_SERVER_MPM="event")
+    with running(proc):
+        assert status == 200, body
+        assert "LoadModule mpm_event_module" in conf_text(app)
+
+
+def test_server_args_url_alias_and_threads(app):
+    app.write("wsgi.py", HELLO)
+    files = make_shared_dir(app.root / "files")
+    (files / "site.css").write_text("body { color: red }\n")
+    app.write(".warpdrive/server_args/mod_wsgi", "--threads 4 --url-alias /files ${WARPDRIVE_APP_ROOT}/files\n")
+    port = free_port()
+    proc, (status, _, _) = serve(app, port)
+    with running(proc):
+        assert status == 200
+        status, headers, css = http_get(f"http://127.0.0.1:{port}/files/site.css")
+        assert status == 200 and headers["Content-Type"].startswith("text/css") and css == b"body { color: red }\n"
+        assert " threads=4 " in conf_text(app)
+
+
+def test_default_page(app):
+    port = free_port()
+    proc, (status, headers, body) = serve(app, port)
+    with running(proc):
+        assert status == 200
+        assert headers["Content-Type"] == "text/html; charset=utf-8"
+        assert b"warpdrive is running" in body
+
+
+def test_bad_mod_wsgi_value_is_an_error_naming_it(app):
+    app.write("wsgi.py", HELLO)
+    result = app.run("start", env=app.env(WARPDRIVE_SERVER_TYPE="mod_wsgi", MOD_WSGI_SERVER_MPM="winnt"))
+    assert result.returncode == 1
+    assert result.stderr.endswith(
+        "warpdrive: error: MOD_WSGI_SERVER_MPM='winnt': expected one of prefork, event, worker\n"), result.stderr
+    result = app.run("start", env=app.env(WARPDRIVE_SERVER_TYPE="mod_wsgi", MOD_WSGI_APPLICATION_TYPE="paste"))
+    assert result.returncode == 1
+    assert "MOD_WSGI_APPLICATION_TYPE='paste': Paste Deploy configuration files are not supported" in result.stderr
+
+
+def test_unknown_server_args_option(app):
+    app.write("wsgi.py", HELLO)
+    app.write(".warpdrive/server_args/mod_wsgi", "--no-such-option 3\n")
+    result = app.run("start", env=app.env(WARPDRIVE_SERVER_TYPE="mod_wsgi"))
+    assert result.returncode == 1
+    assert "warpdrive: error: server_args: unknown mod_wsgi option '--no-such-option'; warpdrive supports" \
+        in result.stderr
+
+
+def test_port_in_use_fails_with_apaches_message(app):
+    app.write("wsgi.py", HELLO)
+    import socket
+    with socket.socket() as s:
+        s.bind(("0.0.0.0", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        result = app.run("start", env=app.env(WARPDRIVE_SERVER_TYPE="mod_wsgi", WARPDRIVE_HTTP_PORT=port),
+                         timeout=30)
+    assert result.returncode != 0
+    assert "Address already in use" in result.stdout + result.stderr

@@ -1,0 +1,220 @@
+// The start plan as data: detection and the gunicorn / uWSGI / Waitress
+// planners on real fixture trees, without starting anything. The servers
+// are Debian's (/usr/bin/gunicorn, uwsgi, waitress-serve).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+
+#include "start/detect.hpp"
+#include "start/servers.hpp"
+#include "start/start_plan.hpp"
+
+namespace wd {
+namespace {
+
+using Words = std::vector<std::string>;
+
+class StartPlan : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/wd-plan-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+    fs::create_directories(root_ / "src");
+    e_.settings.app_root = root_;
+    e_.settings.src_root = root_ / "src";
+    e_.settings.app_home = root_ / "src";
+    e_.settings.http_port = "8123";
+    e_.settings.deploy_mode = "auto";
+    e_.settings.server_type = "gunicorn";
+    e_.settings.shell_file = "app.sh";
+    e_.settings.python_file = "app.py";
+    e_.settings.wsgi_module = "wsgi";
+    e_.settings.wsgi_callable = "application";
+    e_.env.set("PATH", "/usr/bin:/bin");
+    e_.env.set("PYTHONPATH", (root_ / "src").string());
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  void put(const std::string& rel, const std::string& text, bool exec = false) {
+    fs::path p = root_ / "src" / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    if (exec) fs::permissions(p, fs::perms::owner_exec, fs::perm_options::add);
+  }
+  ServerInput input(const std::string& server) {
+    ServerInput in;
+    in.environment = &e_;
+    in.server = server;
+    in.target = WsgiTarget{"wsgi", "application", root_ / "src" / "wsgi.py"};
+    in.workers.processes = 3;
+    in.workers.threads = 2;
+    in.workers.reason = "test";
+    return in;
+  }
+  fs::path root_;
+  Environment e_;
+};
+
+TEST_F(StartPlan, AutoOrderShellBeforePythonBeforeProcfileBeforeWsgi) {
+  put("wsgi.py", "application = None\n");
+  put("Procfile", "worker: x\nweb: gunicorn -b :$PORT wsgi\n");
+  auto d = detect_app(e_, "gunicorn");
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->kind, AppKind::procfile);
+  EXPECT_EQ(d->command, "gunicorn -b :$PORT wsgi");
+  put("app.py", "print(1)\n");
+  EXPECT_EQ(detect_app(e_, "gunicorn")->kind, AppKind::python);
+  put("app.sh", "#!/bin/sh\n", true);
+  EXPECT_EQ(detect_app(e_, "gunicorn")->kind, AppKind::shell);
+}
+
+TEST_F(StartPlan, NonExecutableAppShIsSkippedWithAWarning) {
+  put("app.sh", "#!/bin/sh\n");
+  auto d = detect_app(e_, "gunicorn");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->kind, AppKind::default_page);
+  ASSERT_EQ(d->warnings.size(), 1u);
+  std::string path = (root_ / "src" / "app.sh").string();
+  EXPECT_EQ(d->warnings[0], path + " is not executable (chmod +x " + path + " to run it); looking for another application");
+}
+
+TEST_F(StartPlan, AppModuleNotFoundIsAnError) {
+  e_.env.set("APP_MODULE", "myapp.web:app");
+  auto d = detect_app(e_, "gunicorn");
+  ASSERT_FALSE(d.ok());
+  std::string home = (root_ / "src").string();
+  EXPECT_EQ(d.error().message, "APP_MODULE names module 'myapp.web', which was not found: no " + home +
+                                   "/myapp/web.py or " + home + "/myapp/web/__init__.py (nor installed in the virtualenv)");
+}
+
+TEST_F(StartPlan, AppModuleMalformed) {
+  e_.env.set("APP_MODULE", "app:create_app()");
+  auto d = detect_app(e_, "gunicorn");
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().message, "APP_MODULE is 'app:create_app()', not module:callable (for example mysite.wsgi:application)");
+}
+
+TEST_F(StartPlan, WsgiModeWithoutModuleIsAnError) {
+  e_.settings.deploy_mode = "wsgi";
+  auto d = detect_app(e_, "gunicorn");
+  ASSERT_FALSE(d.ok());
+  std::string home = (root_ / "src").string();
+  EXPECT_EQ(d.error().message, "the WSGI module 'wsgi' was not found: no " + home + "/wsgi.py or " + home +
+                                   "/wsgi/__init__.py (set WARPDRIVE_WSGI_MODULE_NAME or APP_MODULE=module:callable)");
+}
+
+TEST_F(StartPlan, UnknownModeAndServerListValidOnes) {
+  e_.settings.deploy_mode = "fast";
+  auto p = plan_start(e_);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().message, "unknown deploy mode 'fast' (WARPDRIVE_DEPLOY_MODE or .warpdrive/deploy_mode); valid "
+                               "modes: auto, shell, python, wsgi, django, mod_wsgi, gunicorn, uwsgi, waitress");
+  e_.settings.deploy_mode = "auto";
+  e_.settings.server_type = "nginx";
+  p = plan_start(e_);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().message, "unknown server type 'nginx' (WARPDRIVE_SERVER_TYPE or .warpdrive/server_type); valid "
+                               "types: mod_wsgi, gunicorn, uwsgi, waitress");
+}
+
+TEST_F(StartPlan, GunicornDefaults) {
+  auto p = plan_gunicorn(input("gunicorn"));
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->argv, (Words{"/usr/bin/gunicorn", "--bind", "0.0.0.0:8123", "--access-logfile", "-", "--error-logfile",
+                            "-", "--workers", "3", "--threads", "2", "--worker-tmp-dir", "/dev/shm",
+                            "wsgi:application"}));
+  EXPECT_EQ(p->cwd, root_ / "src");
+  EXPECT_TRUE(p->files.empty());
+}
+
+TEST_F(StartPlan, GunicornUserOptionsWin) {
+  auto in = input("gunicorn");
+  in.server_args = {"--workers=5", "-b", "127.0.0.1:9"};
+  e_.env.set("GUNICORN_CMD_ARGS", "--threads 8 --access-logfile /dev/null");
+  auto p = plan_gunicorn(in);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->argv, (Words{"/usr/bin/gunicorn", "--error-logfile", "-", "--worker-tmp-dir", "/dev/shm",
+                            "--workers=5", "-b", "127.0.0.1:9", "wsgi:application"}));
+}
+
+TEST_F(StartPlan, GunicornConfigFileDefaultsThroughEnvironment) {
+  put("gunicorn.conf.py", "wsgi_app = 'wsgi:application'\nworkers = 2\n");
+  auto in = input("gunicorn");
+  in.app_in_server_config = true;
+  auto p = plan_gunicorn(in);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->argv, (Words{"/usr/bin/gunicorn"}));
+  EXPECT_EQ(p->env_additions.get("PORT"), "8123");
+  EXPECT_EQ(p->env_additions.get("WEB_CONCURRENCY"), "3");
+}
+
+TEST_F(StartPlan, GunicornStaticsGoThroughTheWhiteNoiseWrapper) {
+  auto in = input("gunicorn");
+  in.statics = {{"/static/", root_ / "static"}};
+  auto p = plan_gunicorn(in);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->argv.back(), "warpdrive_whitenoise:application");
+  ASSERT_EQ(p->files.size(), 1u);
+  EXPECT_EQ(p->files[0].path, root_ / "tmp" / "warpdrive" / "warpdrive_whitenoise.py");
+  EXPECT_NE(p->files[0].contents.find("WhiteNoise"), std::string::npos);
+  EXPECT_EQ(p->env_additions.get("WARPDRIVE_WRAPPED_APPLICATION"), "wsgi:application");
+  EXPECT_EQ(p->env_additions.get("WARPDRIVE_STATIC_MOUNTS"), "[[\"/static/\",\"" + (root_ / "static").string() + "\"]]");
+  EXPECT_EQ(p->env_additions.get("PYTHONPATH"), (root_ / "tmp" / "warpdrive").string() + ":" + (root_ / "src").string());
+}
+
+TEST_F(StartPlan, UwsgiDefaults) {
+  auto in = input("uwsgi");
+  in.statics = {{"/static/", "/srv/static"}};
+  auto p = plan_uwsgi(in);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->argv, (Words{"/usr/bin/uwsgi", "--plugin", "python3", "--http-socket", "0.0.0.0:8123", "--master",
+                            "--single-interpreter", "--die-on-term", "--need-app", "--processes", "3", "--threads",
+                            "2", "--static-map", "/static=/srv/static", "--module", "wsgi:application"}));
+}
+
+TEST_F(StartPlan, WaitressDefaultsAndFullControl) {
+  auto p = plan_waitress(input("waitress"));
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->argv, (Words{"/usr/bin/waitress-serve", "--listen=0.0.0.0:8123", "--threads=6", "wsgi:application"}));
+  auto in = input("waitress");
+  in.full_control = true;
+  in.server_args = {"--call", "app:make"};
+  p = plan_waitress(in);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->argv, (Words{"/usr/bin/waitress-serve", "--listen=0.0.0.0:8123", "--call", "app:make"}));
+}
+
+TEST_F(StartPlan, ServerNotInstalledNamesTheDebianPackage) {
+  e_.env.set("PATH", root_.string());
+  auto p = plan_waitress(input("waitress"));
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().message, "the waitress server is not installed: no waitress-serve on PATH (Debian package: "
+                               "python3-waitress; or pip install waitress)");
+}
+
+TEST_F(StartPlan, DefaultPageWhenNothingFound) {
+  auto p = plan_start(e_);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->mode, "default");
+  EXPECT_EQ(p->argv.back(), "warpdrive_default_page:application");
+  ASSERT_FALSE(p->files.empty());
+  EXPECT_EQ(p->files[0].path, root_ / "tmp" / "warpdrive" / "warpdrive_default_page.py");
+  EXPECT_EQ(p->env_additions.get("PORT"), "8123");
+}
+
+TEST_F(StartPlan, ParsesProcfileAndGunicornConfig) {
+  EXPECT_EQ(procfile_web_command("# c\nrelease: x\nweb:   python -m http.server $PORT  \n"), "python -m http.server $PORT");
+  EXPECT_FALSE(procfile_web_command("worker: x\n"));
+  auto c = gunicorn_config_wsgi_app("bind = 'x'\nwsgi_app = \"pkg.app:create\"  # comment\n");
+  EXPECT_TRUE(c.sets);
+  EXPECT_EQ(c.literal, "pkg.app:create");
+  c = gunicorn_config_wsgi_app("wsgi_app = make_name()\n");
+  EXPECT_TRUE(c.sets);
+  EXPECT_FALSE(c.literal);
+  EXPECT_FALSE(gunicorn_config_wsgi_app("    wsgi_app = 'x'\nwsgi_app_x = 1\n").sets);
+}
+
+}  // namespace
+}  // namespace wd
