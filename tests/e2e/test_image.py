@@ -6,6 +6,7 @@ as an arbitrary UID in group 0 with no passwd entry, as OpenShift runs it:
 `podman run --user 1000123456:0 --passwd=false`, ports on 127.0.0.1 only.
 Images and containers get unique names and are removed at the end.
 """
+import hashlib
 import json
 import shutil
 import subprocess
@@ -84,8 +85,11 @@ def builder() -> str:
 
 
 def derived(builder: str, context: Path, what: str) -> str:
-    """Builds a Containerfile FROM the builder, tagged by the builder's digest."""
-    name = f"localhost/wd-test-{what}:{builder.rsplit(':', 1)[1]}"
+    """Builds a Containerfile FROM the builder, tagged by a digest of both."""
+    digest = hashlib.sha256(builder.encode())
+    for path in sorted(p for p in context.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(context)).encode() + b"\0" + path.read_bytes())
+    name = f"localhost/wd-test-{what}:{digest.hexdigest()[:16]}"
     if not image_exists(name):
         podman("build", "--build-arg", f"BUILDER_IMAGE={builder}", "-t", name, context, timeout=1800)
     return name

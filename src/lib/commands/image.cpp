@@ -31,7 +31,8 @@ Result<int> cmd_image(Context& ctx, const Args& args) {
   app.add_option("--engine", options.engine, "podman, docker or buildah (default: the first of them on PATH)");
   app.add_flag("--incremental", options.incremental,
                "reuse the artifacts (the wheelhouse) that save-artifacts keeps in the previous image of NAME");
-  app.add_option("-e,--env", options.env_args, "NAME=VALUE for assemble and the output image (repeatable; wins over .s2i/environment)");
+  app.add_option("-e,--env", options.env_args, "NAME=VALUE for assemble and the output image (repeatable; wins over .s2i/environment)")
+      ->allow_extra_args(false);
   app.add_flag("--dry-run", dry_run, "print the plan (engine, builder, files, environment, labels, steps) and build nothing");
   app.add_flag("--json", json, "with --dry-run: print the plan as JSON");
   WD_ASSIGN(bool go, parse_options(app, args));

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <random>
+#include <utility>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -101,7 +102,6 @@ bool env_has(const ImageConfig& image, std::string_view name) {
 
 std::string json_array(const std::vector<std::string>& words) { return nlohmann::json(words).dump(); }
 
-std::string work_path(std::string_view name) { return std::string(kWorkPrefix) + std::string(name); }
 
 // The steps for podman and docker: save-artifacts in the previous image,
 // then one `run -i` container fed the tar on stdin, committed, removed.
@@ -165,8 +165,8 @@ void container_engine_steps(ImagePlan& plan) {
 }
 
 // The steps for buildah: working containers configured with `buildah config`
-// (values passed as arguments, never parsed), the tar added and extracted by
-// `buildah add`, assemble run with `buildah run`.
+// (values passed as arguments, never parsed), and assemble run by `buildah
+// run` fed the tar on stdin, as with podman (the builder's user extracts it).
 void buildah_steps(ImagePlan& plan) {
   if (plan.previous && !plan.previous_scripts_dir.empty()) {
     std::string saver = plan.container + "-previous";
@@ -195,11 +195,6 @@ void buildah_steps(ImagePlan& plan) {
   }
   config.push_back(plan.container);
   plan.steps.push_back({"set the environment and labels", config, "", "", false, false});
-  std::string owner = (plan.assemble_user.empty() ? std::string("0") : plan.assemble_user);
-  if (owner.find(':') == std::string::npos) owner += ":0";
-  plan.steps.push_back({"add the injection tar at " + plan.destination,
-                        {"buildah", "add", "--chown", owner, plan.container, work_path(kInjectTar), plan.destination},
-                        "", std::string(kDiscard), false, false});
   std::vector<std::string> run{"buildah", "run"};
   if (!plan.assemble_user.empty()) {
     run.push_back("--user");
@@ -207,8 +202,11 @@ void buildah_steps(ImagePlan& plan) {
   }
   run.push_back(plan.container);
   run.push_back("--");
-  run.push_back(plan.assemble_command);
-  plan.steps.push_back({"run assemble in a container of " + plan.builder_image, run, "", "", false, false});
+  run.push_back("/bin/sh");
+  run.push_back("-c");
+  run.push_back("tar -C " + shell_quote(plan.destination) + " -xf - && exec " + shell_quote(plan.assemble_command));
+  plan.steps.push_back({"run assemble in a container of " + plan.builder_image, run, std::string(kInjectTar), "",
+                        false, false});
   plan.steps.push_back({"set the run script as the command",
                         {"buildah", "config", "--cmd", json_array({plan.run_command}), plan.container}, "", "",
                         false, false});
@@ -569,8 +567,14 @@ std::string plan_json(const ImagePlan& plan) {
 
 namespace {
 
+// A temporary directory removed with everything in it when the owner goes.
 struct WorkDir {
   fs::path path;
+  explicit WorkDir(fs::path p) : path(std::move(p)) {}
+  WorkDir(const WorkDir&) = delete;
+  WorkDir& operator=(const WorkDir&) = delete;
+  WorkDir(WorkDir&& other) noexcept : path(std::exchange(other.path, {})) {}
+  WorkDir& operator=(WorkDir&&) = delete;
   ~WorkDir() {
     std::error_code ec;
     if (!path.empty()) fs::remove_all(path, ec);
@@ -582,7 +586,7 @@ Result<WorkDir> make_work_dir(const Context& ctx) {
   std::string templ = (fs::path(base) / "warpdrive-image.XXXXXX").string();
   if (!::mkdtemp(templ.data()))
     return make_error(fmt::format("cannot make a work directory in {}: {}", base, errno_text(errno)));
-  return WorkDir{templ};
+  return WorkDir(fs::path(templ));
 }
 
 // Extracts what save-artifacts wrote into WORKDIR/artifacts, with GNU tar's
@@ -617,7 +621,12 @@ Status write_injection(const ImagePlan& plan, const fs::path& work, bool with_ar
     for (const auto& s : plan.app_scripts) scripts.push_back({s, SourceEntry::Kind::file});
     WD_TRY(tar.add_tree("scripts", bin, scripts));
   }
-  if (with_artifacts && is_dir(work / "artifacts")) {
+  if (!with_artifacts && plan.incremental) {
+    // No previous image (or nothing saved): an empty /tmp/artifacts still
+    // tells assemble that incremental builds are wanted, so it builds the
+    // wheelhouse that save-artifacts keeps for the next build.
+    WD_TRY(tar.add_directory("artifacts", 0755, 0));
+  } else if (with_artifacts && is_dir(work / "artifacts")) {
     WD_ASSIGN(SourceSelection artifacts, select_source(work / "artifacts", false));
     WD_TRY(tar.add_tree("artifacts", work / "artifacts", artifacts.entries));
     size_t files = 0;

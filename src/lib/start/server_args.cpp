@@ -64,10 +64,12 @@ class Parser {
     in_word_ = false;
   }
   Error error(std::string_view what) const { return make_error(fmt::format("{}: line {}: {}", origin_, line_, what)); }
+  // Once per line: the opening and closing backquote are one substitution.
   void backquote_warning() {
-    out_.warnings.push_back(fmt::format("{}: line {}: `...` is not run: warpdrive expands only $VAR and ${{VAR}} "
+    std::string message = fmt::format("{}: line {}: `...` is not run: warpdrive expands only $VAR and ${{VAR}} "
                                         "in server_args and passes the rest on as text",
-                                        origin_, line_));
+                                      origin_, line_);
+    if (out_.warnings.empty() || out_.warnings.back() != message) out_.warnings.push_back(std::move(message));
   }
 
   Status single_quoted() {
