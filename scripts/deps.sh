@@ -9,7 +9,9 @@ packages=(
   libyaml-cpp-dev libgtest-dev python3 python3-pytest python3-venv python3-pip libnss-wrapper
   util-linux hyperfine curl
   # build-engineer:
+  libssl-dev python3-django python3-setuptools python3-wheel python3-whitenoise gunicorn apache2 libapache2-mod-wsgi-py3
   # start-engineer:
+  gunicorn uwsgi uwsgi-plugin-python3 python3-waitress python3-whitenoise python3-django
   # apache-engineer:
   apache2 libapache2-mod-wsgi-py3 media-types wrk
   # devenv-engineer:

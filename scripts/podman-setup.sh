@@ -30,7 +30,5 @@ else
   echo "podman-setup: wrote $conf_file"
 fi
 
-# A quick check that a container actually starts with these settings needs an
-# image; scripts/../image/build.sh makes one. Here we only make sure the
-# engine answers.
+# Only a check that the engine answers; image/build.sh makes the images.
 podman info --format '{{.Host.OCIRuntime.Name}}' >/dev/null

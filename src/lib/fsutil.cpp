@@ -83,8 +83,13 @@ Status write_file_atomic(const fs::path& path, std::string_view contents, mode_t
 Status make_dirs(const fs::path& dir, mode_t mode) {
   if (dir.empty() || is_dir(dir)) return {};
   if (dir.has_parent_path() && dir.parent_path() != dir) WD_TRY(make_dirs(dir.parent_path(), mode));
-  if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST)
+  if (::mkdir(dir.c_str(), mode) == 0) {
+    // Exactly `mode`, whatever the umask: directories under APP_ROOT are
+    // group-writable so that a later arbitrary UID in group 0 can use them.
+    ::chmod(dir.c_str(), mode);
+  } else if (errno != EEXIST) {
     return make_error(fmt::format("cannot create directory {}: {}", dir.string(), errno_text(errno)));
+  }
   if (!is_dir(dir))
     return make_error(fmt::format("cannot create directory {}: a file of that name exists", dir.string()));
   return {};

@@ -27,7 +27,8 @@ Result<std::optional<std::string>> read_value_file(const fs::path& path);
 // reader sees the old contents or the new, never a part.
 Status write_file_atomic(const fs::path& path, std::string_view contents, mode_t mode = 0644);
 
-// mkdir -p; an error names the directory.
+// mkdir -p; the directories it creates get exactly `mode` (not narrowed by
+// the umask); an error names the directory.
 Status make_dirs(const fs::path& dir, mode_t mode = 0775);
 
 bool path_exists(const fs::path& path);  // lstat succeeds or the target exists

@@ -41,7 +41,9 @@ Result<int> run_as_init(const ProcessSpec& spec) {
   if (::sigprocmask(SIG_BLOCK, &set, &old) != 0)
     return make_error(fmt::format("sigprocmask: {}", errno_text(errno)));
 
-  auto started = spawn(spec);  // the child starts with an empty mask
+  ProcessSpec child_spec = spec;
+  child_spec.new_process_group = true;
+  auto started = spawn(child_spec);  // the child starts with an empty mask
   if (!started) {
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     return std::move(started).error();

@@ -62,7 +62,7 @@ namespace {
 
 // Runs in the child between fork and exec: nothing here may allocate.
 [[noreturn]] void child_exec(const char* path, char** argv, char** envp, const char* cwd,
-                             const std::vector<Redirect>& redirects, int error_pipe) {
+                             const std::vector<Redirect>& redirects, bool new_process_group, int error_pipe) {
   sigset_t all;
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, nullptr);
@@ -72,6 +72,15 @@ namespace {
     if (sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) {
       sa.sa_handler = SIG_DFL;
       sigaction(sig, &sa, nullptr);
+    }
+  }
+  if (new_process_group) {
+    ::setpgid(0, 0);
+    if (::isatty(STDIN_FILENO)) {
+      // Take the terminal; a background group would get SIGTTOU for that.
+      ::signal(SIGTTOU, SIG_IGN);
+      ::tcsetpgrp(STDIN_FILENO, ::getpid());
+      ::signal(SIGTTOU, SIG_DFL);
     }
   }
   for (const auto& r : redirects) {
@@ -130,7 +139,8 @@ Result<pid_t> spawn(const ProcessSpec& spec) {
   }
   if (pid == 0)
     child_exec(p.program.c_str(), p.argv.data(), p.envp.data(), cwd.empty() ? nullptr : cwd.c_str(),
-               spec.redirects, pipefd[1]);
+               spec.redirects, spec.new_process_group, pipefd[1]);
+  if (spec.new_process_group) ::setpgid(pid, pid);  // also here: no race with kill(-pid)
   ::close(pipefd[1]);
   int child_errno = 0;
   ssize_t n;

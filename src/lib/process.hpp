@@ -24,6 +24,10 @@ struct ProcessSpec {
   fs::path cwd;                     // empty = inherit
   std::vector<Redirect> redirects;  // applied in order, in the child
   bool trace = false;               // print "+ argv" to stderr first (WARPDRIVE_DEBUG)
+  // Start the child as the leader of a new process group, and give it the
+  // terminal when stdin is one (the PID 1 init does this, as tini does, so a
+  // server that signals its whole process group does not signal the init).
+  bool new_process_group = false;
 };
 
 // Finds `name` on the PATH of `env` (or takes it as a path when it has a '/').

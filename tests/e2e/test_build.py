@@ -171,7 +171,7 @@ def test_dry_run_prints_the_plan_and_runs_nothing(wheelhouse_app):
     app.hook("pre-build", f"touch {app.root}/data/ran\n")
     r = app.run("build", "--dry-run", env=build_env(app), check=True)
     assert "virtualenv:\n  create: /usr/bin/python3 -m venv --system-site-packages " in r.stdout
-    assert f"--no-index -r {app.src}/requirements.txt" in r.stdout
+    assert f" --no-index --src {app.root}/tmp/warpdrive/pip-src -r {app.src}/requirements.txt\n" in r.stdout
     assert "  requirements requirements.txt: " in r.stdout
     assert not (app.root / "bin").exists() and not (app.root / "data" / "ran").exists()
 
@@ -279,8 +279,8 @@ def test_failing_build_hook(app):
 def test_invalid_pyproject(app):
     app.write("pyproject.toml", "[project]\nname = \"x\"\nversion = \n")
     r = app.run("build", env=build_env(app))
-    assert_failed(app, r, f"{app.src}/pyproject.toml:3:11: not valid TOML: Error while parsing value: "
-                          "expected value, saw end-of-file")
+    assert_failed(app, r, f"{app.src}/pyproject.toml:3:11: not valid TOML: Error while parsing key-value "
+                          "pair: expected value, saw '\\n'")
 
 
 def test_two_lock_files(app):

@@ -234,10 +234,13 @@ warpdrive start --dry-run
 ''', cwd=src))
     venv = dev.venv("demo")
     assert parse_show((dev.home / "deploy-env-seen").read_text()) == {"APP_ROOT": str(venv), "SRC_ROOT": str(src)}
-    # The plan: python mode (app.py), run from the working directory.
-    assert "python" in r.stdout
-    assert str(src) in r.stdout
-    assert "hello" not in r.stdout  # planned, not started
+    # The plan: python mode (app.py) with the project's interpreter, run from
+    # the working directory; planned, not started.
+    lines = r.stdout.splitlines()
+    assert "mode: python" in lines
+    assert f"argv: {venv}/bin/python {src}/app.py" in lines
+    assert f"cwd: {src}" in lines
+    assert "hello" not in r.stdout
 
 
 def test_destroy_refuses_the_active_project_and_removes_an_inactive_one(dev):

@@ -437,3 +437,27 @@ def test_derived_builder_runs_directly_and_builds_an_app(res, viewer_builder, tm
     status, _, body = wait_http(name, f"http://127.0.0.1:{port}/guide.md")
     assert status == 200
     assert b"<h1>Guide</h1>" in body and b"<em>from the application</em>" in body
+
+
+def test_buildah_engine(res, builder, tmp_path):
+    write(tmp_path, "wsgi.py", HELLO_WSGI.replace("VERSION", "from buildah"))
+    write(tmp_path, ".s2i/environment", "WARPDRIVE_PIP_NO_INDEX=1\nQUOTED=\"kept\" as is\n")
+    image = res.image("buildah")
+    result = build_ok(tmp_path, "--engine", "buildah", "--builder-image", builder, image)
+    assert "Built image" in result.stdout
+    config = inspect_config(image)
+    assert config["Cmd"] == ["/usr/libexec/s2i/run"]
+    assert config["Entrypoint"] == ["warpdrive", "exec"]
+    assert config["User"] == "1001"
+    assert 'QUOTED="kept" as is' in config["Env"]
+    assert config["Labels"]["io.openshift.s2i.build.image"] == builder
+    name, port = start(res, image, "buildah")
+    status, _, body = wait_http(name, f"http://127.0.0.1:{port}/")
+    assert body == b"Hello from the warpdrive image from buildah\n"
+
+    # buildah config would expand $HOME: refused, naming the variable and the line.
+    write(tmp_path, ".s2i/environment", "WARPDRIVE_PIP_NO_INDEX=1\nWHERE=$HOME/data\n")
+    r = warpdrive_image(tmp_path, "--engine", "buildah", "--builder-image", builder, image + "-dollar")
+    assert r.returncode == 1
+    assert r.stderr == ("warpdrive: error: WHERE (.s2i/environment line 2): the value '$HOME/data' has a '$', "
+                        "which buildah config would expand; build with --engine podman or docker\n")

@@ -84,9 +84,9 @@ TEST(StartSizing, CountsCpuLists) {
   EXPECT_FALSE(count_cpu_list("x"));
 }
 
-TEST(StartSizing, TwoProcessesPerCpuCappedByMemoryAndTwelve) {
+TEST(StartSizing, OneProcessPerCpuCappedByMemoryAndTwelve) {
   CgroupLimits none;
-  EXPECT_EQ(size_workers(none, 2).processes, 4);
+  EXPECT_EQ(size_workers(none, 2).processes, 2);
   EXPECT_EQ(size_workers(none, 2).threads, 4);
   EXPECT_EQ(size_workers(none, 64).processes, 12);
 
@@ -97,7 +97,7 @@ TEST(StartSizing, TwoProcessesPerCpuCappedByMemoryAndTwelve) {
   EXPECT_EQ(w.processes, 1);
   EXPECT_FALSE(w.user_set);
   EXPECT_EQ(w.reason, "0.50 CPUs (cgroup v2 cpu.max 50000 100000), no memory limit: "
-                      "min(2 x CPUs, (MiB - 64) / 64, 12) processes x 4 threads");
+                      "min(CPUs, (MiB - 64) / 64, 12) processes x 4 threads");
 
   CgroupLimits memory;
   memory.memory_bytes = uint64_t{256} << 20;
@@ -109,7 +109,7 @@ TEST(StartSizing, TwoProcessesPerCpuCappedByMemoryAndTwelve) {
   CgroupLimits cpuset;
   cpuset.cpuset_cpus = 3;
   cpuset.cpuset_source = "cgroup v1 cpuset 0-2";
-  EXPECT_EQ(size_workers(cpuset, 8).processes, 6);
+  EXPECT_EQ(size_workers(cpuset, 8).processes, 3);
   EXPECT_EQ(size_workers(cpuset, 8).reason.rfind("3 CPUs (cgroup v1 cpuset 0-2), no memory limit", 0), 0u);
 }
 

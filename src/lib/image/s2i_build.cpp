@@ -445,6 +445,15 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
     add_env(v.name, v.value, "-e");
   }
 
+  // buildah config expands $VAR in --env values (and rejects "$$"), so a
+  // value with '$' cannot reach a buildah-built image as it was written.
+  if (plan.engine == Engine::buildah)
+    for (const auto& e : plan.env)
+      if (e.value.find('$') != std::string::npos)
+        return make_error(fmt::format("{} ({}): the value '{}' has a '$', which buildah config would expand; "
+                                      "build with --engine podman or docker",
+                                      e.name, e.origin, e.value));
+
   // Names and labels.
   plan.output_image = options.name.empty() ? default_output_name(plan.source_root) : options.name;
   SourceInfo info = source_info(ctx, source, plan.context_dir.empty() ? "" : clean_relative(plan.context_dir));

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "embedded.hpp"
+
 #include "start/server_args.hpp"
 #include "start/server_common.hpp"
 #include "start/servers.hpp"
@@ -66,6 +68,19 @@ Result<LaunchPlan> plan_gunicorn(const ServerInput& input) {
                                      "PORT={} (bind 0.0.0.0:{}) and WEB_CONCURRENCY={} (workers)",
                                      s.http_port, s.http_port, w.processes));
   } else {
+    // nss_wrapper (an arbitrary UID whose /etc/passwd is read-only) makes
+    // gunicorn's workers die in os.initgroups(); a tiny config file of
+    // ours maps its error back to glibc's (see warpdrive_gunicorn_nss.py).
+    if (e.env.is_set("NSS_WRAPPER_PASSWD") && !has_option(user, {"--config", "-c"})) {
+      auto text = embedded_file("warpdrive_gunicorn_nss.py");
+      if (!text) return make_error("warpdrive_gunicorn_nss.py is missing from this build");
+      fs::path conf = generated_dir(s) / "warpdrive_gunicorn_nss.py";
+      plan.files.push_back({conf, std::string(*text), 0644});
+      plan.argv.push_back("--config");
+      plan.argv.push_back(conf.string());
+      plan.notes.push_back("nss_wrapper gives this UID its name: gunicorn gets " + conf.string() +
+                           " so that its workers accept nss_wrapper's initgroups() error");
+    }
     if (!has_option(user, {"--bind", "-b"})) {
       plan.argv.push_back("--bind");
       plan.argv.push_back("0.0.0.0:" + s.http_port);

@@ -43,7 +43,7 @@ inline constexpr int kThreadsPerProcess = 4;
 inline constexpr uint64_t kMiBPerProcess = 64;
 inline constexpr uint64_t kReservedMiB = 64;
 
-// processes = min(ceil(2 x CPUs), (memory MiB - 64) / 64, 12), at least 1;
+// processes = min(ceil(CPUs), (memory MiB - 64) / 64, 12), at least 1;
 // threads = 4. CPUs = the smallest of quota, cpuset and affinity.
 WorkerSizing size_workers(const CgroupLimits& limits, int affinity);
 
