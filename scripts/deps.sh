@@ -17,6 +17,8 @@ packages=(
   # devenv-engineer:
   # image-engineer:
   podman buildah runc mmdebstrap git
+  # what podman and mmdebstrap recommend and used here (apt runs with --no-install-recommends)
+  conmon slirp4netns uidmap fuse-overlayfs catatonit netavark aardvark-dns iptables gpg debian-archive-keyring arch-test
 )
 
 missing=()

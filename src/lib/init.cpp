@@ -41,6 +41,9 @@ Result<int> run_as_init(const ProcessSpec& spec) {
   if (::sigprocmask(SIG_BLOCK, &set, &old) != 0)
     return make_error(fmt::format("sigprocmask: {}", errno_text(errno)));
 
+  // When the child takes the terminal (it becomes the foreground process
+  // group), take it back afterwards for whoever runs after us.
+  bool had_terminal = ::isatty(STDIN_FILENO) && ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
   ProcessSpec child_spec = spec;
   child_spec.new_process_group = true;
   auto started = spawn(child_spec);  // the child starts with an empty mask
@@ -61,11 +64,17 @@ Result<int> run_as_init(const ProcessSpec& spec) {
     if (sig > 0 && sig != SIGCHLD) ::kill(child, sig);
     reap_zombies(child, child_done, child_status);
   }
+  if (had_terminal) {
+    ::signal(SIGTTOU, SIG_IGN);
+    ::tcsetpgrp(STDIN_FILENO, ::getpgrp());
+    ::signal(SIGTTOU, SIG_DFL);
+  }
   return child_status;
 }
 
-Result<int> hand_over(const Context& ctx, const Settings& settings, const ProcessSpec& spec) {
-  if (ctx.is_pid1 && !settings.run_as_pid1) return run_as_init(spec);
+Result<int> hand_over(const Context& ctx, const Settings& settings, const ProcessSpec& spec,
+                      bool own_process_group) {
+  if ((ctx.is_pid1 && !settings.run_as_pid1) || own_process_group) return run_as_init(spec);
   return exec_replace(spec);
 }
 

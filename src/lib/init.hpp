@@ -14,8 +14,10 @@ namespace wd {
 Result<int> run_as_init(const ProcessSpec& spec);
 
 // The one way warpdrive hands over to a program (exec, shell, start, runtime
-// hooks): exec() it, or, when this process is PID 1 and WARPDRIVE_RUN_AS_PID1
-// is unset, run it under the init loop. Returns only an exit status to pass on.
-Result<int> hand_over(const Context& ctx, const Settings& settings, const ProcessSpec& spec);
+// hooks): exec() it, or run it under the init loop when this process is PID 1
+// (and WARPDRIVE_RUN_AS_PID1 is unset) or when the program needs a process
+// group of its own. Returns only an exit status to pass on.
+Result<int> hand_over(const Context& ctx, const Settings& settings, const ProcessSpec& spec,
+                      bool own_process_group = false);
 
 }  // namespace wd

@@ -265,3 +265,26 @@ def test_port_in_use_fails_with_apaches_message(app):
                          timeout=30)
     assert result.returncode != 0
     assert "Address already in use" in result.stdout + result.stderr
+
+
+def test_stopping_apache_does_not_signal_the_script_that_started_it(app):
+    # Apache's prefork MPM stops its children with killpg(getpgrp()). Started
+    # from a script without job control, it would share the script's process
+    # group and kill the script too; warpdrive gives it a group of its own.
+    app.write("wsgi.py", HELLO)
+    port = free_port()
+    script = f'''
+"{app.binary}" start &
+pid=$!
+for i in $(seq 1 300); do
+  curl -fsS -o /dev/null "http://127.0.0.1:{port}/" 2>/dev/null && break
+  sleep 0.1
+done
+kill -TERM $pid
+wait $pid
+echo "script survived, start exited $?"
+'''
+    env = app.env(WARPDRIVE_HTTP_PORT=port, WARPDRIVE_PYTHON=SYSTEM_PYTHON, WARPDRIVE_SERVER_TYPE="mod_wsgi")
+    r = subprocess.run(["bash", "-c", script], env=env, cwd=app.src, capture_output=True, text=True,
+                       timeout=60, start_new_session=True)
+    assert "script survived, start exited 0\n" in r.stdout, (r.returncode, r.stdout, r.stderr[-2000:])

@@ -955,6 +955,7 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
 
   std::string text;
   for (const auto& l : c) text += l + "\n";
+  plan.own_process_group = true;  // prefork stops its children with killpg(getpgrp())
   plan.files.insert(plan.files.begin(), GeneratedFile{conf, text, 0644});
 
   plan.argv = {host.httpd.string(), "-f", conf.string(), "-DFOREGROUND"};

@@ -62,6 +62,10 @@ struct LaunchPlan {
   fs::path cwd;
   Environ env_additions;             // set on top of the deploy environment
   std::vector<GeneratedFile> files;  // written (atomically) before the hand-over
+  // The server signals its whole process group when it stops (Apache's
+  // prefork MPM does): run it in a process group of its own under warpdrive's
+  // init loop, so that it cannot signal the shell or script that started it.
+  bool own_process_group = false;
   std::vector<std::string> notes;    // what was chosen and why, one line each
   std::vector<std::string> warnings; // printed as warnings (e.g. a $(...) in server_args that is not run)
   std::optional<WorkerSizing> workers;  // the sizing the server got, when it runs one
