@@ -7,10 +7,10 @@ a test runs warpdrive as an arbitrary UID in group 0 (as OpenShift does).
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import stat
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -177,3 +177,35 @@ def process_output(proc: subprocess.Popen) -> str:
     """What a finished Popen printed (stdout, with stderr merged by App.popen)."""
     out = proc.stdout.read() if proc.stdout else b""
     return out.decode(errors="replace") if isinstance(out, bytes) else out
+
+
+def session_members(sid: int) -> list[int]:
+    """PIDs whose session is `sid` (zombies included)."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        # Fields after the parenthesised command name: state, ppid, pgrp, session, ...
+        if int(stat[stat.rindex(")") + 2:].split()[3]) == sid:
+            members.append(int(entry))
+    return members
+
+
+def stop_and_check(proc: subprocess.Popen, timeout: float = 5.0) -> float:
+    """SIGTERM to a server started by App.popen (its own session); it must
+    exit, and every process of its session be gone, within `timeout`.
+    Returns the seconds that took."""
+    began = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=timeout)
+    deadline = began + timeout
+    while session_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    elapsed = time.monotonic() - began
+    assert session_members(proc.pid) == [], f"processes left behind: {session_members(proc.pid)}"
+    assert elapsed < timeout
+    return elapsed

@@ -1,6 +1,5 @@
 """warpdrive build: real virtualenvs, real pip (offline), real Django."""
 import json
-import os
 import subprocess
 import textwrap
 from pathlib import Path

@@ -4,7 +4,6 @@ switches, deactivates and destroys real virtualenvs (Debian's python3, no
 network). Projects live in a temporary WARPDRIVE_VIRTUALENVS, HOME is a
 temporary directory too.
 """
-import json
 import os
 import subprocess
 from pathlib import Path

@@ -8,13 +8,12 @@ import os
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from conftest import (SYSTEM_PYTHON, App, free_port, http_get, make_shared_dir, make_venv, process_output,
-                      running, wait_for_http, warpdrive_binary)
+                      running, stop_and_check, wait_for_http, warpdrive_binary)
 
 SERVERS = ["gunicorn", "uwsgi", "waitress"]
 
@@ -27,34 +26,8 @@ def application(environ, start_response):
 '''
 
 
-def session_members(sid: int) -> list[int]:
-    """PIDs whose session is `sid` (zombies included)."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[3]) == sid:
-            members.append(int(entry))
-    return members
 
 
-def stop_and_check(proc: subprocess.Popen, timeout: float = 5.0) -> float:
-    """SIGTERM to the server (warpdrive's pid: it exec'd the server); it must
-    exit within `timeout` and leave nothing behind in its session."""
-    began = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=timeout)
-    elapsed = time.monotonic() - began
-    deadline = time.monotonic() + 1.0
-    while session_members(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert session_members(proc.pid) == [], f"processes left behind: {session_members(proc.pid)}"
-    return elapsed
 
 
 def start(app: App, port: int, as_uid: bool = False, **extra) -> subprocess.Popen:

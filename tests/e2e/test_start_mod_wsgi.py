@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import (ARBITRARY_UID, SYSTEM_PYTHON, App, free_port, http_get, make_shared_dir, make_venv,
-                      process_output, running, wait_for_http, warpdrive_binary)
+                      process_output, running, session_members, stop_and_check, wait_for_http,
+                      warpdrive_binary)
 
 HELLO = '''import os, time
 
@@ -29,18 +30,6 @@ def application(environ, start_response):
 '''
 
 
-def session_members(sid: int) -> list[int]:
-    members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        if int(stat[stat.rindex(")") + 2:].split()[3]) == sid:
-            members.append(int(entry))
-    return members
 
 
 def daemon_processes(sid: int) -> list[int]:
@@ -55,19 +44,6 @@ def daemon_processes(sid: int) -> list[int]:
     return found
 
 
-def stop_and_check(proc: subprocess.Popen, timeout: float = 5.0) -> float:
-    """SIGTERM to Apache (warpdrive exec'd it): it must exit within `timeout`
-    and leave no process of its session behind."""
-    began = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=timeout)
-    deadline = time.monotonic() + timeout
-    while session_members(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    elapsed = time.monotonic() - began
-    assert session_members(proc.pid) == [], f"processes left behind: {session_members(proc.pid)}"
-    assert elapsed < timeout
-    return elapsed
 
 
 def serve(app: App, port: int, path: str = "/", as_uid: bool = False, **extra):
