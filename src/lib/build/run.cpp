@@ -1,0 +1,313 @@
+#include "build/run.hpp"
+
+#include <chrono>
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include "build/django.hpp"
+#include "embedded.hpp"
+#include "hooks.hpp"
+#include "log.hpp"
+#include "process.hpp"
+
+namespace wd {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct PhaseTime {
+  std::string name;
+  double seconds;
+  std::string note;
+};
+
+class Timings {
+ public:
+  Timings() : start_(Clock::now()), mark_(start_) {}
+  // Records the time since the previous phase ended.
+  void done(std::string name, std::string note) {
+    auto now = Clock::now();
+    phases_.push_back({std::move(name), std::chrono::duration<double>(now - mark_).count(), std::move(note)});
+    mark_ = now;
+  }
+  void print() const {
+    phase_line("Build summary");
+    for (const auto& p : phases_) info_line(fmt::format("        {:<14}{:>7.2f}s  {}", p.name, p.seconds, p.note));
+    info_line(fmt::format("        {:<14}{:>7.2f}s", "total",
+                          std::chrono::duration<double>(Clock::now() - start_).count()));
+  }
+
+ private:
+  Clock::time_point start_, mark_;
+  std::vector<PhaseTime> phases_;
+};
+
+// The hook as the original printed it: relative to SRC_ROOT.
+std::string hook_display(std::string_view name) {
+  return (fs::path(".warpdrive") / "action_hooks" / std::string(name)).string();
+}
+
+// Runs one install step; pip's (or the tool's) own message is on the terminal.
+Status run_install(const Environment& e, const BuildPlan& plan, const InstallStep& step) {
+  phase_line(step.title);
+  std::error_code ec;
+  if (step.uses_pip_src) {
+    fs::remove_all(plan.pip_src, ec);
+    WD_TRY(make_dirs(plan.pip_src));
+  }
+  ProcessSpec spec{step.argv, step.env, e.settings.src_root, {}, e.settings.debug};
+  auto status = run(spec);
+  if (step.uses_pip_src) fs::remove_all(plan.pip_src, ec);
+  if (!status) return std::move(status).error().context(step.input);
+  if (*status != 0)
+    return make_error(fmt::format("{}: {} failed with exit status {} ({}'s message is above)", step.input,
+                                  step.tool, *status, step.tool.substr(0, step.tool.find(' '))));
+  return {};
+}
+
+// What the server needs that is not there, as phrases for an error message.
+Result<std::vector<std::string>> server_missing(const Environment& e, const BuildPlan& plan) {
+  const ServerCheck& c = plan.server;
+  std::vector<std::string> missing;
+  bool venv_alternative = false;
+  for (const auto& p : c.venv_alternatives) venv_alternative = venv_alternative || is_executable_file(p);
+  if (!venv_alternative) {
+    for (const auto& prog : c.programs) {
+      Environ search = e.env;
+      search.set("PATH", e.env.get_or("PATH", "/usr/bin:/bin") + ":/usr/local/sbin:/usr/sbin:/sbin");
+      if (!find_program(prog, search)) missing.push_back(fmt::format("the program {}", prog));
+    }
+    for (const auto& f : c.files)
+      if (!path_exists(f)) missing.push_back(f.string());
+  }
+  if (!c.modules.empty()) {
+    fs::path dir = e.settings.app_root / "tmp" / "warpdrive";
+    WD_TRY(make_dirs(dir));
+    fs::path script = dir / "warpdrive_find_modules.py";
+    auto text = embedded_file("warpdrive_find_modules.py");
+    if (!text) return make_error("internal error: warpdrive_find_modules.py is not embedded in this binary");
+    WD_TRY(write_file_atomic(script, *text, 0664));
+    ProcessSpec spec{{plan.python.string(), script.string()}, e.env, e.settings.app_home, {}, e.settings.debug};
+    spec.argv.insert(spec.argv.end(), c.modules.begin(), c.modules.end());
+    WD_ASSIGN(Captured out, run_capture(spec));
+    if (out.exit_status != 0)
+      return make_error(fmt::format("{} could not check for the {} server's modules (exit status {})",
+                                    plan.python.string(), c.server, out.exit_status));
+    std::string names;
+    size_t start = 0;
+    while (start < out.out.size()) {
+      size_t end = out.out.find('\n', start);
+      if (end == std::string::npos) end = out.out.size();
+      std::string name = trim(std::string_view(out.out).substr(start, end - start));
+      if (!name.empty()) names += (names.empty() ? "" : ", ") + name;
+      start = end + 1;
+    }
+    if (!names.empty()) missing.push_back(fmt::format("the Python module(s) {} (for {})", names, plan.python.string()));
+  }
+  return missing;
+}
+
+std::string join_phrases(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i == 0 ? "" : (i + 1 == items.size() ? " and " : ", ")) + items[i];
+  return out;
+}
+
+// Step 4: the chosen server can run; installs it with pip when an index is usable.
+Status ensure_server(const Environment& e, const BuildPlan& plan) {
+  const ServerCheck& c = plan.server;
+  phase_line(fmt::format("Checking the {} server", c.server));
+  WD_ASSIGN(auto missing, server_missing(e, plan));
+  if (missing.empty()) return {};
+  if (!e.settings.pip_no_index && !c.pip_packages.empty()) {
+    phase_line(fmt::format("Installing {} with pip", join_phrases(c.pip_packages)));
+    std::vector<std::string> argv = plan.pip_install;
+    argv.insert(argv.end(), c.pip_packages.begin(), c.pip_packages.end());
+    ProcessSpec spec{argv, e.env, e.settings.src_root, {}, e.settings.debug};
+    WD_ASSIGN(int status, run(spec));
+    if (status == 0) {
+      WD_ASSIGN(missing, server_missing(e, plan));
+      if (missing.empty()) return {};
+    }
+  }
+  return make_error(fmt::format(
+      "the {} server (WARPDRIVE_SERVER_TYPE) cannot run: {} {} missing{}; install {} (Debian; build with "
+      "WARPDRIVE_SYSTEM_SITE_PACKAGES=1 so the virtualenv sees Debian's Python packages), or choose another "
+      "server with WARPDRIVE_SERVER_TYPE ({})",
+      c.server, join_phrases(missing), missing.size() == 1 ? "is" : "are",
+      e.settings.pip_no_index ? " and WARPDRIVE_PIP_NO_INDEX forbids installing it with pip" : "",
+      c.debian_packages, "mod_wsgi, gunicorn, uwsgi, waitress"));
+}
+
+std::vector<fs::path> source_excludes(const Settings& s) {
+  // When the source is APP_ROOT itself, the virtualenv and runtime
+  // directories are not source.
+  std::vector<fs::path> out;
+  for (std::string_view d : {"bin", "lib", "lib64", "include", "share", "tmp", "data", "markers", "pyvenv.cfg"})
+    out.push_back(s.app_root / std::string(d));
+  return out;
+}
+
+}  // namespace
+
+Status make_runtime_dirs(const Context& ctx, const Settings& s) {
+  for (std::string_view d : {"tmp", "data"}) {
+    fs::path dir = s.app_root / std::string(d);
+    WD_TRY(make_dirs(dir));
+    // OpenShift runs the image as another UID in group 0: it must write here too.
+    if (ctx.uid != 0 && ctx.gid == 0) {
+      struct stat st;
+      if (::stat(dir.c_str(), &st) == 0 && st.st_uid == ctx.uid && (st.st_mode & 070) != 070)
+        ::chmod(dir.c_str(), (st.st_mode & 07777) | 070);
+    }
+  }
+  return {};
+}
+
+Status create_virtualenv(Environment& e, const Context& ctx, const VenvPlan& venv) {
+  if (!venv.create) return {};
+  phase_line(fmt::format("Creating a virtualenv at {} ({}{})", e.settings.app_root.string(), venv.argv[0],
+                         e.env.is_set("WARPDRIVE_SYSTEM_SITE_PACKAGES") ? ", with system site packages" : ""));
+  ProcessSpec spec{venv.argv, e.env, e.settings.app_root, {}, e.settings.debug};
+  // The interpreter must not run inside another virtualenv's settings.
+  spec.env.unset("PYTHONHOME");
+  auto status = run(spec);
+  if (!status)
+    return std::move(status).error().context("cannot create the virtualenv (set WARPDRIVE_PYTHON to the interpreter to use)");
+  if (*status != 0)
+    return make_error(fmt::format("creating the virtualenv at {} with '{} -m venv' failed with exit status {} "
+                                  "(on Debian, install python3-venv)",
+                                  e.settings.app_root.string(), venv.argv[0], *status));
+  WD_ASSIGN(e, base_environment(ctx, Phase::build, "build"));
+  return {};
+}
+
+Result<bool> run_build_hook(const Environment& e, std::string_view name) {
+  WD_ASSIGN(HookState state, check_hook(e.settings, name));
+  if (state != HookState::runnable) return false;
+  phase_line(fmt::format("Running {}", hook_display(name)));
+  WD_ASSIGN(int status, run(hook_spec(e, name)));
+  if (status != 0)
+    return make_error(fmt::format("hook {} failed with exit status {}", e.settings.hook(name).string(), status),
+                      status);
+  return true;
+}
+
+Result<int> run_build(const Context& ctx, const BuildOptions& options) {
+  Timings times;
+
+  // 1. The build environment; tmp/ and data/.
+  WD_ASSIGN(Environment e, base_environment(ctx, Phase::build, "build"));
+  const fs::path& app_root = e.settings.app_root;
+
+  auto previous = load_build_record(app_root);
+  if (!previous) {
+    warn(previous.error().message + "; building from scratch");
+    previous = std::optional<BuildRecord>{};
+  }
+
+  if (options.dry_run) {
+    // Nothing runs: pre-build is not run, the environment files are sourced
+    // (they only set variables) so the plan shows what build would do.
+    VenvPlan venv = plan_virtualenv(e);
+    WD_TRY(apply_shell_files(e, {e.settings.warpdrive_dir() / "environment", e.settings.hook("build-env")}));
+    WD_ASSIGN(BuildPlan plan, plan_build(e, options, *previous, venv.create));
+    info_line("warpdrive build --dry-run: the plan (the pre-build hook is not run)");
+    std::string text = describe_plan(plan, venv);
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    info_line(text);
+    return 0;
+  }
+
+  WD_TRY(make_runtime_dirs(ctx, e.settings));
+
+  // 2. The virtualenv.
+  VenvPlan venv = plan_virtualenv(e);
+  WD_TRY(create_virtualenv(e, ctx, venv));
+  times.done("virtualenv", venv.create ? "created" : "existing");
+
+  // 3. pre-build, then .warpdrive/environment and build-env.
+  WD_ASSIGN(bool ran_pre_build, run_build_hook(e, "pre-build"));
+  WD_TRY(apply_shell_files(e, {e.settings.warpdrive_dir() / "environment", e.settings.hook("build-env")}));
+  times.done("pre-build", ran_pre_build ? "ran" : "no hook");
+
+  // 4. The plan.
+  WD_ASSIGN(BuildPlan plan, plan_build(e, options, *previous, venv.create));
+  for (const auto& w : plan.warnings) warn(w);
+
+  // 5. Dependencies, unless the last build installed exactly these.
+  if (plan.dependencies_unchanged) {
+    phase_line("Dependencies unchanged since the last build; not installing them (warpdrive build --force reinstalls)");
+    times.done("dependencies", "unchanged, skipped");
+  } else {
+    // The old record no longer describes the virtualenv once an install starts.
+    std::error_code ec;
+    fs::remove(build_record_path(app_root), ec);
+    for (const auto& step : plan.installs) WD_TRY(run_install(e, plan, step));
+    times.done("dependencies", plan.installs.empty() ? "nothing to install"
+                                                     : fmt::format("{} step(s){}", plan.installs.size(),
+                                                                   plan.force ? ", forced" : ""));
+  }
+
+  // 6. The server.
+  if (!plan.server.needed) {
+    times.done("server", "not needed: " + plan.server.skip_reason);
+  } else if (plan.dependencies_unchanged) {
+    times.done("server", plan.server.server + " checked by the last build");
+  } else {
+    WD_TRY(ensure_server(e, plan));
+    times.done("server", plan.server.server + " ok");
+  }
+
+  // 7. The build hook.
+  WD_ASSIGN(bool ran_build, run_build_hook(e, "build"));
+  times.done("build hook", ran_build ? "ran" : "no hook");
+
+  // 8. Django: collectstatic, and the facts start needs.
+  const Settings& s = e.settings;
+  WD_ASSIGN(std::string source, source_digest(s.src_root, source_excludes(s)));
+  std::optional<DjangoFacts> django;
+  if (plan.django.collectstatic || plan.django.facts) {
+    const auto& prev = *previous;
+    bool unchanged = plan.dependencies_unchanged && prev && prev->source_digest == source && prev->django &&
+                     prev->deploy_mode == s.deploy_mode && prev->app_home == s.app_home &&
+                     (!plan.django.collectstatic || is_dir(prev->django->static_root));
+    if (unchanged) {
+      django = prev->django;
+      if (plan.django.collectstatic)
+        phase_line("Source and dependencies unchanged since the last build; not collecting static files again");
+      times.done("django", "unchanged, skipped");
+    } else if (plan.django.collectstatic) {
+      phase_line("Collecting static files for Django");
+      WD_ASSIGN(django, collect_static(e));
+      // collectstatic may write into the source tree (a STATIC_ROOT there).
+      WD_ASSIGN(source, source_digest(s.src_root, source_excludes(s)));
+      times.done("django", "collectstatic");
+    } else {
+      phase_line(fmt::format("Not collecting static files for Django: {}", plan.django.reason));
+      WD_ASSIGN(django, introspect_django(e));
+      times.done("django", "settings read; " + plan.django.reason);
+    }
+  } else if (plan.django.project) {
+    phase_line(fmt::format("Not collecting static files for Django: {}", plan.django.reason));
+    times.done("django", plan.django.reason);
+  }
+
+  // 9. The build record, only now that everything succeeded.
+  BuildRecord record;
+  record.dependency_digest = plan.dependency_digest;
+  record.source_digest = source;
+  record.server_type = s.server_type;
+  record.deploy_mode = s.deploy_mode;
+  record.app_home = s.app_home;
+  record.django = django;
+  WD_TRY(save_build_record(app_root, record));
+  times.done("record", build_record_path(app_root).string());
+
+  times.print();
+  return 0;
+}
+
+}  // namespace wd
