@@ -34,7 +34,8 @@ Result<int> cmd_start(Context& ctx, const Args& args) {
       "then from APP_HOME: app.sh, app.py, a Procfile web: line, APP_MODULE, a Django project, the WSGI\n"
       "module (wsgi.py), else warpdrive's default page. WSGI applications run under\n"
       "WARPDRIVE_SERVER_TYPE (mod_wsgi, gunicorn, uwsgi, waitress) on 0.0.0.0:$WARPDRIVE_HTTP_PORT.\n"
-      "The server replaces warpdrive (or runs under warpdrive's init when it is process 1).",
+      "The server replaces warpdrive, or runs under warpdrive's init when warpdrive is process 1 or the\n"
+      "server needs a process group of its own (Apache, which signals its whole group when it stops).",
       "warpdrive start"};
   bool dry_run = false, json = false;
   app.add_flag("--dry-run", dry_run, "print the plan (mode, server, argv, working directory, environment "
