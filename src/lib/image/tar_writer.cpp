@@ -74,7 +74,8 @@ Status TarWriter::header(std::string_view name, char type, mode_t mode, uint64_t
   put_octal(&h[124], 12, size > kMaxOctalSize ? 0 : size);
   put_octal(&h[136], 12, mtime < 0 ? 0 : static_cast<uint64_t>(mtime));
   h[156] = type;
-  std::memcpy(&h[157], link.data(), std::min<size_t>(link.size(), 100));
+  if (!link.empty())  // an empty string_view may hold a null pointer, which memcpy must not get
+    std::memcpy(&h[157], link.data(), std::min<size_t>(link.size(), 100));
   std::memcpy(&h[257], "ustar", 6);  // magic "ustar\0"
   std::memcpy(&h[263], "00", 2);     // version
   std::memcpy(&h[265], "root", 4);   // uname
