@@ -172,11 +172,11 @@ Result<int> run(const ProcessSpec& spec) {
   return wait_exit_status(pid);
 }
 
-Result<Captured> run_capture(const ProcessSpec& spec) {
+Result<Captured> run_capture(const ProcessSpec& spec, int child_fd) {
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return make_error(fmt::format("pipe: {}", errno_text(errno)));
   ProcessSpec s = spec;
-  s.redirects.push_back({STDOUT_FILENO, pipefd[1]});
+  s.redirects.push_back({child_fd, pipefd[1]});
   auto pid = spawn(s);
   ::close(pipefd[1]);
   if (!pid) {

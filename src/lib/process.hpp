@@ -44,12 +44,13 @@ Result<int> wait_exit_status(pid_t pid);
 // spawn + wait.
 Result<int> run(const ProcessSpec& spec);
 
-// spawn + wait, with the child's standard output captured (stderr passes through).
+// spawn + wait, with what the child writes to descriptor `child_fd` (its
+// standard output by default) captured; everything else passes through.
 struct Captured {
   int exit_status = 0;
   std::string out;
 };
-Result<Captured> run_capture(const ProcessSpec& spec);
+Result<Captured> run_capture(const ProcessSpec& spec, int child_fd = 1);
 
 // Replaces the current process with the program (execve). Returns only on failure.
 Error exec_replace(const ProcessSpec& spec);

@@ -1,6 +1,5 @@
 #include "shell.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -60,31 +59,16 @@ Result<Environ> source_shell_files(const Environ& base, const std::vector<fs::pa
     script += fmt::format("printf '{}\\0' >&3; . \"${}\" || exit\n", i, i + 1);
   script += fmt::format("printf '=\\0' >&3; exec {} -0 >&3\n", shell_quote(env_program().string()));
 
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) return make_error(fmt::format("pipe: {}", errno_text(errno)));
   ProcessSpec spec;
   spec.argv = {"/bin/sh", "-c", script, "sh"};
   for (const auto& f : present) spec.argv.push_back(f.string());
   spec.env = base;
   spec.cwd = cwd;
-  spec.redirects = {{STDOUT_FILENO, STDERR_FILENO}, {3, pipefd[1]}};
+  spec.redirects = {{STDOUT_FILENO, STDERR_FILENO}};
   spec.trace = trace;
-  auto pid = spawn(spec);
-  ::close(pipefd[1]);
-  if (!pid) {
-    ::close(pipefd[0]);
-    return std::move(pid).error();
-  }
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(pipefd[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(pipefd[0]);
-  WD_ASSIGN(int status, wait_exit_status(*pid));
+  WD_ASSIGN(Captured captured, run_capture(spec, 3));
+  const std::string& out = captured.out;
+  int status = captured.exit_status;
   size_t current = 0;
   size_t pos = 0;
   while (pos < out.size() && out[pos] != '=') {

@@ -1,7 +1,6 @@
 #include "build/django.hpp"
 
 #include <cerrno>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -38,30 +37,14 @@ Result<fs::path> install_helpers(const Settings& s) {
 Result<DjangoFacts> run_helper(const Environment& environment, std::string_view mode) {
   const Settings& s = environment.settings;
   WD_ASSIGN(fs::path helper, install_helpers(s));
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) return make_error(fmt::format("pipe: {}", errno_text(errno)));
   ProcessSpec spec;
   spec.argv = {app_python(environment), helper.string(), std::string(mode)};
   spec.env = environment.env;
   spec.cwd = s.app_home;
   spec.trace = s.debug;
-  spec.redirects.push_back({3, pipefd[1]});
-  auto pid = spawn(spec);
-  ::close(pipefd[1]);
-  if (!pid) {
-    ::close(pipefd[0]);
-    return std::move(pid).error();
-  }
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(pipefd[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(pipefd[0]);
-  WD_ASSIGN(int status, wait_exit_status(*pid));
+  WD_ASSIGN(Captured captured, run_capture(spec, 3));
+  const std::string& out = captured.out;
+  int status = captured.exit_status;
   fs::path manage = s.app_home / "manage.py";
   if (status != 0) {
     if (mode == "collectstatic")
