@@ -14,7 +14,7 @@ Context Context::capture(int argc, char** argv, char** envp) {
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
   ctx.self = n > 0 ? std::string(buf, static_cast<size_t>(n)) : arg0;
   if (::getcwd(buf, sizeof buf)) ctx.cwd = buf;
-  ctx.inherited = Environ::from_envp(envp);
+  ctx.inherited = EnvVars::from_envp(envp);
   ctx.uid = ::getuid();
   ctx.gid = ::getgid();
   ctx.is_pid1 = ::getpid() == 1;

@@ -5,7 +5,7 @@
 #include <string>
 #include <sys/types.h>
 
-#include "environ.hpp"
+#include "env_vars.hpp"
 #include "fsutil.hpp"
 
 namespace wd {
@@ -14,7 +14,7 @@ struct Context {
   std::string invoked_as;  // basename of argv[0]: warpdrive, warpdrive-exec, warpdrive-shell
   fs::path self;           // absolute path of this binary (/proc/self/exe)
   fs::path cwd;            // working directory at start
-  Environ inherited;       // the environment warpdrive was started with
+  EnvVars inherited;       // the environment warpdrive was started with
   uid_t uid = 0;
   gid_t gid = 0;
   bool is_pid1 = false;

@@ -23,7 +23,7 @@ Result<HookState> check_hook(const Settings& settings, std::string_view name) {
   return HookState::runnable;
 }
 
-ProcessSpec hook_spec(const Environment& environment, std::string_view name) {
+ProcessSpec hook_spec(const AppEnvironment& environment, std::string_view name) {
   ProcessSpec spec;
   spec.argv = {environment.settings.hook(name).string()};
   spec.env = environment.env;
@@ -32,7 +32,7 @@ ProcessSpec hook_spec(const Environment& environment, std::string_view name) {
   return spec;
 }
 
-Status run_hook(const Environment& environment, std::string_view name) {
+Status run_hook(const AppEnvironment& environment, std::string_view name) {
   WD_ASSIGN(HookState state, check_hook(environment.settings, name));
   if (state != HookState::runnable) return {};
   WD_ASSIGN(int status, run(hook_spec(environment, name)));
@@ -43,7 +43,7 @@ Status run_hook(const Environment& environment, std::string_view name) {
   return {};
 }
 
-Status run_deploy_cfg_once(const Environment& environment) {
+Status run_deploy_cfg_once(const AppEnvironment& environment) {
   const Settings& s = environment.settings;
   fs::path markers = s.app_root / "markers";
   fs::path marker = markers / "deploy-cfg";

@@ -21,15 +21,15 @@ enum class HookState {
 Result<HookState> check_hook(const Settings& settings, std::string_view name);
 
 // The ProcessSpec that runs the hook: from SRC_ROOT, with the environment.
-ProcessSpec hook_spec(const Environment& environment, std::string_view name);
+ProcessSpec hook_spec(const AppEnvironment& environment, std::string_view name);
 
 // Runs the hook when present and waits; a non-zero exit status is an error
 // "hook <path> failed with exit status N" that carries N as warpdrive's status.
-Status run_hook(const Environment& environment, std::string_view name);
+Status run_hook(const AppEnvironment& environment, std::string_view name);
 
 // Runs the deploy-cfg hook once per container: the first caller runs it under
 // an exclusive lock and then writes the marker $APP_ROOT/markers/deploy-cfg
 // atomically; concurrent callers wait for it and then skip it.
-Status run_deploy_cfg_once(const Environment& environment);
+Status run_deploy_cfg_once(const AppEnvironment& environment);
 
 }  // namespace wd

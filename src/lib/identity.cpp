@@ -29,14 +29,14 @@ std::optional<fs::path> find_nss_wrapper() {
 
 namespace {
 
-bool home_usable(const Environ& env) {
+bool home_usable(const EnvVars& env) {
   auto home = env.get("HOME");
   return home && !home->empty() && is_writable_dir(*home);
 }
 
 }  // namespace
 
-Status setup_identity(const Context& ctx, const fs::path& app_root, Environ& env) {
+Status setup_identity(const Context& ctx, const fs::path& app_root, EnvVars& env) {
   if (!home_usable(env)) env.set("HOME", app_root.string());
   if (ctx.uid == 0 || ::getpwuid(ctx.uid) != nullptr) return {};
   std::string builder = env.get_or("WARPDRIVE_BUILDER_ID", "1001");

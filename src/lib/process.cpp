@@ -14,7 +14,7 @@
 
 namespace wd {
 
-Result<fs::path> find_program(const std::string& name, const Environ& env) {
+Result<fs::path> find_program(const std::string& name, const EnvVars& env) {
   if (name.empty()) return make_error("empty command name", kExitNotFound);
   auto check = [&](const fs::path& p) -> Result<fs::path> {
     if (::access(p.c_str(), X_OK) == 0 && !is_dir(p)) return p;
@@ -108,7 +108,7 @@ struct Prepared {
   fs::path program;
   std::vector<std::string> argv_storage;
   std::vector<char*> argv;
-  Environ::Envp envp;
+  EnvVars::Envp envp;
 };
 
 Result<Prepared> prepare(const ProcessSpec& spec) {

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "environ.hpp"
+#include "env_vars.hpp"
 #include "error.hpp"
 #include "fsutil.hpp"
 
@@ -20,7 +20,7 @@ struct Redirect {
 
 struct ProcessSpec {
   std::vector<std::string> argv;  // argv[0] is searched on env's PATH unless it has a '/'
-  Environ env;
+  EnvVars env;
   fs::path cwd;                     // empty = inherit
   std::vector<Redirect> redirects;  // applied in order, in the child
   bool trace = false;               // print "+ argv" to stderr first (WARPDRIVE_DEBUG)
@@ -32,7 +32,7 @@ struct ProcessSpec {
 
 // Finds `name` on the PATH of `env` (or takes it as a path when it has a '/').
 // Not found: exit status 127; found but not executable: 126; both name it.
-Result<fs::path> find_program(const std::string& name, const Environ& env);
+Result<fs::path> find_program(const std::string& name, const EnvVars& env);
 
 // Starts the child and returns its pid. An exec failure in the child (the
 // program vanished, ENOEXEC, ...) is reported here, not as an exit status.

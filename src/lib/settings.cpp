@@ -36,7 +36,7 @@ std::vector<std::string> split_words(const std::string& text) {
 }
 
 // env > .warpdrive/<file> > fallback.
-Result<std::string> env_or_file(const Environ& env, std::string_view name, const fs::path& file,
+Result<std::string> env_or_file(const EnvVars& env, std::string_view name, const fs::path& file,
                                 std::string_view fallback) {
   if (env.is_set(name)) return *env.get(name);
   WD_ASSIGN(auto value, read_value_file(file));
@@ -45,7 +45,7 @@ Result<std::string> env_or_file(const Environ& env, std::string_view name, const
 }
 
 // Roots and APP_HOME come from the inherited environment and .warpdrive/home.
-Status resolve_roots(const Context& ctx, const Environ& env, Settings& s) {
+Status resolve_roots(const Context& ctx, const EnvVars& env, Settings& s) {
   s.app_root = clean(absolute_from(ctx.cwd, env.get_or("WARPDRIVE_APP_ROOT", "/opt/app-root")));
   if (env.is_set("WARPDRIVE_SRC_ROOT"))
     s.src_root = clean(absolute_from(ctx.cwd, *env.get("WARPDRIVE_SRC_ROOT")));
@@ -75,7 +75,7 @@ Status resolve_roots(const Context& ctx, const Environ& env, Settings& s) {
 }
 
 // Every other setting comes from the environment (after the shell files ran).
-Status resolve_rest(const Environ& env, Settings& s) {
+Status resolve_rest(const EnvVars& env, Settings& s) {
   s.http_port = env.get_or("WARPDRIVE_HTTP_PORT", env.get_or("PORT", "8080"));
   int port = 0;
   auto [ptr, ec] = std::from_chars(s.http_port.data(), s.http_port.data() + s.http_port.size(), port);
@@ -104,7 +104,7 @@ Status resolve_rest(const Environ& env, Settings& s) {
 }
 
 // Writes the resolved settings back, so children see every default.
-void export_settings(const Settings& s, Environ& env) {
+void export_settings(const Settings& s, EnvVars& env) {
   env.set("WARPDRIVE_APP_ROOT", s.app_root.string());
   env.set("WARPDRIVE_SRC_ROOT", s.src_root.string());
   env.set("WARPDRIVE_APP_HOME", s.app_home.string());
@@ -142,8 +142,8 @@ std::string prepend_path_list(const std::vector<std::string>& front, const std::
 
 }  // namespace
 
-Result<Environment> base_environment(const Context& ctx, Phase phase, std::string_view action) {
-  Environment e;
+Result<AppEnvironment> base_environment(const Context& ctx, Phase phase, std::string_view action) {
+  AppEnvironment e;
   e.phase = phase;
   e.env = ctx.inherited;
   WD_TRY(resolve_roots(ctx, e.env, e.settings));
@@ -167,20 +167,20 @@ Result<Environment> base_environment(const Context& ctx, Phase phase, std::strin
   return e;
 }
 
-Status apply_shell_files(Environment& e, const std::vector<fs::path>& files) {
+Status apply_shell_files(AppEnvironment& e, const std::vector<fs::path>& files) {
   WD_ASSIGN(e.env, source_shell_files(e.env, files, e.settings.src_root, e.settings.debug));
   WD_TRY(resolve_rest(e.env, e.settings));
   export_settings(e.settings, e.env);
   return {};
 }
 
-Result<Environment> deploy_environment(const Context& ctx, std::string_view action) {
+Result<AppEnvironment> deploy_environment(const Context& ctx, std::string_view action) {
   WD_ASSIGN(auto e, base_environment(ctx, Phase::deploy, action));
   WD_TRY(apply_shell_files(e, {e.settings.warpdrive_dir() / "environment", e.settings.hook("deploy-env")}));
   return e;
 }
 
-EnvDelta environment_delta(const Environ& inherited, const Environ& env) {
+EnvDelta environment_delta(const EnvVars& inherited, const EnvVars& env) {
   EnvDelta d;
   for (const auto& [name, value] : env.vars()) {
     auto old = inherited.get(name);

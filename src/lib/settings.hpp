@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "context.hpp"
-#include "environ.hpp"
+#include "env_vars.hpp"
 #include "error.hpp"
 #include "fsutil.hpp"
 
@@ -44,24 +44,24 @@ struct Settings {
 };
 
 // The computed environment: the settings and the full environment for children.
-struct Environment {
+struct AppEnvironment {
   Settings settings;
-  Environ env;
+  EnvVars env;
   Phase phase = Phase::deploy;
 };
 
 // Steps before any application shell file runs: the roots and APP_HOME, the
 // phase and action, PYTHONPATH, the virtualenv's PATH, HOME and the passwd
 // entry for an arbitrary UID. Settings are resolved from this environment.
-Result<Environment> base_environment(const Context& ctx, Phase phase, std::string_view action);
+Result<AppEnvironment> base_environment(const Context& ctx, Phase phase, std::string_view action);
 
 // Sources `files` (those that exist) into the environment with auto-export,
 // then resolves the settings again, since the files may set WARPDRIVE_*.
-Status apply_shell_files(Environment& environment, const std::vector<fs::path>& files);
+Status apply_shell_files(AppEnvironment& environment, const std::vector<fs::path>& files);
 
 // base_environment + .warpdrive/environment + the deploy-env hook: what
 // `env`, `exec`, `shell`, `start` and the runtime hooks use.
-Result<Environment> deploy_environment(const Context& ctx, std::string_view action);
+Result<AppEnvironment> deploy_environment(const Context& ctx, std::string_view action);
 
 // The names `warpdrive env` prints: every WARPDRIVE_* variable plus every
 // variable whose value differs from `inherited`; `removed` gets the names the
@@ -70,6 +70,6 @@ struct EnvDelta {
   std::vector<std::pair<std::string, std::string>> set;
   std::vector<std::string> removed;
 };
-EnvDelta environment_delta(const Environ& inherited, const Environ& env);
+EnvDelta environment_delta(const EnvVars& inherited, const EnvVars& env);
 
 }  // namespace wd

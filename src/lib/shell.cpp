@@ -40,7 +40,7 @@ fs::path env_program() {
 
 }  // namespace
 
-Result<Environ> source_shell_files(const Environ& base, const std::vector<fs::path>& files,
+Result<EnvVars> source_shell_files(const EnvVars& base, const std::vector<fs::path>& files,
                                    const fs::path& cwd, bool trace) {
   std::vector<fs::path> present;
   for (const auto& f : files) {
@@ -80,7 +80,7 @@ Result<Environ> source_shell_files(const Environ& base, const std::vector<fs::pa
   if (status != 0 || pos >= out.size() || out[pos] != '=')
     return make_error(fmt::format("cannot source {}: /bin/sh exited with status {}",
                                   present[std::min(current, present.size() - 1)].string(), status));
-  Environ result = Environ::from_nul_separated(std::string_view(out).substr(pos + 2));
+  EnvVars result = EnvVars::from_nul_separated(std::string_view(out).substr(pos + 2));
   // Variables the shell maintains for itself are not the files' doing.
   for (const char* name : {"PWD", "OLDPWD", "SHLVL", "_"}) {
     if (auto old = base.get(name))

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "environ.hpp"
+#include "env_vars.hpp"
 #include "error.hpp"
 #include "fsutil.hpp"
 
@@ -25,7 +25,7 @@ std::string shell_quote(std::string_view word);
 // A file the shell cannot source (syntax error, failing command) is an error
 // naming it; the shell's own message has already gone to stderr. Anything the
 // files print goes to stderr, so stdout stays clean for `eval "$(warpdrive env)"`.
-Result<Environ> source_shell_files(const Environ& base, const std::vector<fs::path>& files,
+Result<EnvVars> source_shell_files(const EnvVars& base, const std::vector<fs::path>& files,
                                    const fs::path& cwd, bool trace);
 
 }  // namespace wd

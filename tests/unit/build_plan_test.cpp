@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "build/digest.hpp"
-#include "build/django.hpp"
-#include "build/fixup.hpp"
-#include "build/plan.hpp"
+#include "app_build/digest.hpp"
+#include "introspect/django.hpp"
+#include "app_build/fixup.hpp"
+#include "app_build/plan.hpp"
 
 namespace wd {
 namespace {
@@ -32,8 +32,8 @@ class TempDir {
   fs::path path_;
 };
 
-Environment test_environment(const TempDir& dir) {
-  Environment e;
+AppEnvironment test_environment(const TempDir& dir) {
+  AppEnvironment e;
   e.phase = Phase::build;
   e.settings.app_root = dir.path();
   e.settings.src_root = dir.path() / "src";
@@ -86,7 +86,7 @@ TEST(BuildPlan, RequirementClosureFollowsNestedIncludesOnce) {
 
 TEST(BuildPlan, RequirementsThenNoEditableInstall) {
   TempDir dir;
-  Environment e = test_environment(dir);
+  AppEnvironment e = test_environment(dir);
   dir.write("src/requirements.txt", "flask\n");
   dir.write("src/setup.py", "");
   auto plan = plan_build(e, {}, std::nullopt, false);
@@ -102,7 +102,7 @@ TEST(BuildPlan, RequirementsThenNoEditableInstall) {
 
 TEST(BuildPlan, EditableInstallWithoutRequirementsAndDisableVariable) {
   TempDir dir;
-  Environment e = test_environment(dir);
+  AppEnvironment e = test_environment(dir);
   dir.write("src/pyproject.toml", "[project]\nname = \"x\"\nversion = \"1\"\n");
   auto plan = plan_build(e, {}, std::nullopt, false);
   ASSERT_TRUE(plan.ok());
@@ -117,7 +117,7 @@ TEST(BuildPlan, EditableInstallWithoutRequirementsAndDisableVariable) {
 
 TEST(BuildPlan, PyprojectWithoutProjectTablesIsNotInstalled) {
   TempDir dir;
-  Environment e = test_environment(dir);
+  AppEnvironment e = test_environment(dir);
   dir.write("src/pyproject.toml", "[tool.black]\nline-length = 100\n");
   auto plan = plan_build(e, {}, std::nullopt, false);
   ASSERT_TRUE(plan.ok());
@@ -126,7 +126,7 @@ TEST(BuildPlan, PyprojectWithoutProjectTablesIsNotInstalled) {
 
 TEST(BuildPlan, DigestMatchesPreviousRecordUnlessForcedOrNewVenv) {
   TempDir dir;
-  Environment e = test_environment(dir);
+  AppEnvironment e = test_environment(dir);
   dir.write("src/requirements.txt", "flask\n");
   auto first = plan_build(e, {}, std::nullopt, false);
   ASSERT_TRUE(first.ok());
@@ -141,7 +141,7 @@ TEST(BuildPlan, DigestMatchesPreviousRecordUnlessForcedOrNewVenv) {
 
 TEST(BuildPlan, ServerCheckSkippedForShellApps) {
   TempDir dir;
-  Environment e = test_environment(dir);
+  AppEnvironment e = test_environment(dir);
   dir.write("src/app.sh", "#!/bin/sh\n");
   auto plan = plan_build(e, {}, std::nullopt, false);
   ASSERT_TRUE(plan.ok());
@@ -151,7 +151,7 @@ TEST(BuildPlan, ServerCheckSkippedForShellApps) {
 
 TEST(BuildPlan, InvalidInstallerIsNamed) {
   TempDir dir;
-  Environment e = test_environment(dir);
+  AppEnvironment e = test_environment(dir);
   e.env.set("WARPDRIVE_INSTALLER", "conda");
   auto plan = plan_build(e, {}, std::nullopt, false);
   ASSERT_FALSE(plan.ok());

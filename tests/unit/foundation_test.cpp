@@ -60,7 +60,7 @@ TEST(SourceShellFiles, ReadsBackWhatTheFilesSet) {
   TempDir dir;
   dir.write("one", "A='x y'\nB=$A-b\n");
   dir.write("two", "if [ \"$B\" = 'x y-b' ]; then C=yes; fi\nunset DROP\n");
-  Environ base;
+  EnvVars base;
   base.set("PATH", "/usr/bin:/bin");
   base.set("DROP", "1");
   auto env = source_shell_files(base, {dir.path() / "one", dir.path() / "missing", dir.path() / "two"},
@@ -76,7 +76,7 @@ TEST(SourceShellFiles, NamesTheFailingFile) {
   TempDir dir;
   dir.write("good", "A=1\n");
   dir.write("bad", "false\n");
-  Environ base;
+  EnvVars base;
   base.set("PATH", "/usr/bin:/bin");
   auto env = source_shell_files(base, {dir.path() / "good", dir.path() / "bad"}, dir.path(), false);
   ASSERT_FALSE(env);
@@ -85,7 +85,7 @@ TEST(SourceShellFiles, NamesTheFailingFile) {
 }
 
 TEST(SourceShellFiles, NoFilesMeansNoShell) {
-  Environ base;
+  EnvVars base;
   base.set("X", "1");
   auto env = source_shell_files(base, {"/nonexistent/file"}, "/", false);
   ASSERT_TRUE(env);
@@ -159,7 +159,7 @@ TEST(Settings, BadBuilderId) {
 }
 
 TEST(EnvironmentDelta, SettingsChangesAndRemovals) {
-  Environ before, after;
+  EnvVars before, after;
   before.set("KEEP", "1");
   before.set("CHANGE", "old");
   before.set("GONE", "x");
@@ -189,7 +189,7 @@ TEST(Commands, SuggestionsForTypos) {
 }
 
 TEST(Process, FindProgramStatuses) {
-  Environ env;
+  EnvVars env;
   env.set("PATH", "/usr/bin:/bin");
   auto sh = find_program("sh", env);
   ASSERT_TRUE(sh);

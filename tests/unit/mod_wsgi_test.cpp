@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "start/apache_config.hpp"
+#include "start/apache_host.hpp"
 #include "start/mod_wsgi.hpp"
 
 namespace wd {
@@ -55,7 +55,7 @@ class ModWsgiPlan : public ::testing::Test {
   }
 
   fs::path root_;
-  Environment environment_;
+  AppEnvironment environment_;
   ApacheHost host_;
   ServerInput input_;
 };
@@ -157,7 +157,7 @@ TEST_F(ModWsgiPlan, EachModWsgiVariableMapsToItsDirective) {
                                               "/reloader.wsgi\" process-group=warpdrive application-group=%{GLOBAL}"},
   };
   for (const auto& k : cases) {
-    environment_.env = Environ();
+    environment_.env = EnvVars();
     environment_.env.set(k.var, k.value);
     if (std::string(k.var) == "MOD_WSGI_ENTRY_POINT") environment_.env.set("MOD_WSGI_APPLICATION_TYPE", "module");
     auto p = plan();
@@ -233,7 +233,7 @@ TEST_F(ModWsgiPlan, BadValuesAreRefusedWithTheReason) {
       {"MOD_WSGI_ENABLE_DEBUGGER", "1", "MOD_WSGI_ENABLE_DEBUGGER: the post-mortem debugger is part of mod_wsgi-express, which Debian does not ship; unset it (run the app under `warpdrive exec python -m pdb ...` to debug)"},
   };
   for (const auto& k : cases) {
-    environment_.env = Environ();
+    environment_.env = EnvVars();
     environment_.env.set(k.var, k.value);
     EXPECT_EQ(error(), k.message) << k.var;
   }
@@ -415,7 +415,7 @@ TEST_F(ModWsgiPlan, ModuleNamesAreChecked) {
 TEST(ApacheHostProbe, FindsDebiansApacheAndModWsgi) {
   Settings s;
   s.app_root = "/nonexistent-app-root";
-  Environ env;
+  EnvVars env;
   env.set("PATH", "/usr/sbin:/usr/bin:/bin");
   auto host = probe_apache_host(s, env);
   ASSERT_TRUE(host.ok()) << host.error().message;

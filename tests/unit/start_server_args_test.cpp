@@ -7,8 +7,8 @@ namespace {
 
 using Words = std::vector<std::string>;
 
-Environ sample_env() {
-  Environ env;
+EnvVars sample_env() {
+  EnvVars env;
   env.set("PORT", "8080");
   env.set("TIMEOUT", "30");
   env.set("SPACED", "a  b");

@@ -2,7 +2,7 @@
 // dependencies into the virtualenv at APP_ROOT and run its build hooks.
 #include <CLI/CLI.hpp>
 
-#include "build/run.hpp"
+#include "app_build/run.hpp"
 #include "commands.hpp"
 
 namespace wd {

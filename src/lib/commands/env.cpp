@@ -23,7 +23,7 @@ Result<int> cmd_env(Context& ctx, const Args& args) {
   WD_ASSIGN(bool go, parse_options(app, args));
   if (!go) return 0;
 
-  WD_ASSIGN(Environment e, deploy_environment(ctx, "env"));
+  WD_ASSIGN(AppEnvironment e, deploy_environment(ctx, "env"));
   EnvDelta delta = environment_delta(ctx.inherited, e.env);
   if (json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::object();

@@ -25,7 +25,7 @@ Result<int> cmd_exec(Context& ctx, const Args& args) {
   if (!command.empty() && command[0] == "--") command.erase(command.begin());
   if (command.empty()) return make_error("exec: no command given (usage: warpdrive exec CMD [ARGS...])", kExitUsage);
 
-  WD_ASSIGN(Environment e, deploy_environment(ctx, "exec"));
+  WD_ASSIGN(AppEnvironment e, deploy_environment(ctx, "exec"));
   ProcessSpec spec;
   spec.argv = command;
   spec.env = e.env;

@@ -4,7 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "build/fixup.hpp"
+#include "app_build/fixup.hpp"
 #include "commands.hpp"
 #include "log.hpp"
 

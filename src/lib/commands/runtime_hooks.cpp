@@ -58,7 +58,7 @@ Result<int> run_hook_command(Context& ctx, const HookCommand& hc, const Args& ar
   WD_ASSIGN(bool go, parse_options(app, args));
   if (!go) return 0;
 
-  WD_ASSIGN(Environment e, deploy_environment(ctx, hc.name));
+  WD_ASSIGN(AppEnvironment e, deploy_environment(ctx, hc.name));
   if (hc.deploy_cfg_first) WD_TRY(run_deploy_cfg_once(e));
   WD_ASSIGN(HookState state, check_hook(e.settings, hc.name));
   if (state == HookState::runnable) return hand_over(ctx, e.settings, hook_spec(e, hc.name));

@@ -27,7 +27,7 @@ Result<int> cmd_shell(Context& ctx, const Args& args) {
     std::cout << kHelp;
     return 0;
   }
-  WD_ASSIGN(Environment e, deploy_environment(ctx, "shell"));
+  WD_ASSIGN(AppEnvironment e, deploy_environment(ctx, "shell"));
   ProcessSpec spec;
   spec.argv = {is_executable_file("/bin/bash") ? "/bin/bash" : "/bin/sh"};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());

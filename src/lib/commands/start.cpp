@@ -9,7 +9,7 @@
 #include "init.hpp"
 #include "log.hpp"
 #include "settings.hpp"
-#include "start/start_plan.hpp"
+#include "start/planner.hpp"
 
 namespace wd {
 
@@ -46,7 +46,7 @@ Result<int> cmd_start(Context& ctx, const Args& args) {
   if (json) dry_run = true;
 
   // The deploy environment, as `warpdrive env` computes it.
-  WD_ASSIGN(Environment e, deploy_environment(ctx, "start"));
+  WD_ASSIGN(AppEnvironment e, deploy_environment(ctx, "start"));
 
   // The hooks that prepare the container, unless this is only a look at the plan.
   if (!dry_run) {

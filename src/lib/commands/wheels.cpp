@@ -2,7 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "build/run.hpp"
+#include "app_build/run.hpp"
 #include "commands.hpp"
 #include "log.hpp"
 #include "process.hpp"
@@ -20,7 +20,7 @@ Result<int> cmd_wheels(Context& ctx, const Args& args) {
   if (!go) return 0;
 
   // The build environment, with the application's environment file and build-env.
-  WD_ASSIGN(Environment e, base_environment(ctx, Phase::build, "wheels"));
+  WD_ASSIGN(AppEnvironment e, base_environment(ctx, Phase::build, "wheels"));
   WD_TRY(make_runtime_dirs(ctx, e.settings));
   WD_TRY(create_virtualenv(e, ctx, plan_virtualenv(e)));
   WD_TRY(apply_shell_files(e, {e.settings.warpdrive_dir() / "environment", e.settings.hook("build-env")}));

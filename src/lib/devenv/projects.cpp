@@ -162,7 +162,7 @@ Result<DestroyPlan> plan_destroy(const Context& ctx, std::string_view name) {
   if (!path_exists(plan.project.path))
     return make_error(fmt::format("there is no project '{}' in {} (warpdrive project lists the projects)", name,
                                   plan.dir.string()));
-  const Environ& env = ctx.inherited;
+  const EnvVars& env = ctx.inherited;
   bool active = env.get("WARPDRIVE_ENV_NAME") == std::string(name);
   for (const char* var : {"WARPDRIVE_APP_ROOT", "VIRTUAL_ENV"})
     if (env.is_set(var) && same_directory(*env.get(var), plan.project.path)) active = true;

@@ -52,7 +52,7 @@ struct CreatePlan {
   Project project;
   fs::path dir;                   // the projects directory (created when missing)
   std::vector<std::string> argv;  // PYTHON -m venv --prompt warpdrive+NAME [...] PATH
-  Environ env;                    // the environment the interpreter runs with
+  EnvVars env;                    // the environment the interpreter runs with
 };
 
 // Resolves the interpreter on PATH and refuses an existing project.

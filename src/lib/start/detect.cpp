@@ -5,10 +5,10 @@
 
 #include <fmt/format.h>
 
-#include "build/django.hpp"
+#include "introspect/django.hpp"
 #include "build_record.hpp"
 #include "log.hpp"
-#include "start/python_site.hpp"
+#include "introspect/python_site.hpp"
 
 namespace wd {
 
@@ -25,11 +25,11 @@ std::optional<fs::path> find_app_file(const Settings& s, const std::string& name
 
 // APP_SCRIPT / APP_FILE (the OpenShift builder's names) stand in for the
 // WARPDRIVE_* settings when those are left at their defaults.
-std::string shell_file(const Environment& e) {
+std::string shell_file(const AppEnvironment& e) {
   if (e.settings.shell_file == "app.sh" && e.env.is_set("APP_SCRIPT")) return *e.env.get("APP_SCRIPT");
   return e.settings.shell_file;
 }
-std::string python_file(const Environment& e) {
+std::string python_file(const AppEnvironment& e) {
   if (e.settings.python_file == "app.py" && e.env.is_set("APP_FILE")) return *e.env.get("APP_FILE");
   return e.settings.python_file;
 }
@@ -79,7 +79,7 @@ Status add_configured_static(const Settings& s, Detection& d) {
 }
 
 // The Django facts: from the build record, else by booting Django.
-Result<DjangoFacts> django_facts(const Environment& e, Detection& d) {
+Result<DjangoFacts> django_facts(const AppEnvironment& e, Detection& d) {
   WD_ASSIGN(auto record, load_build_record(e.settings.app_root));
   if (record && record->django) {
     d.notes.push_back(fmt::format("Django settings from the build record {}",
@@ -91,7 +91,7 @@ Result<DjangoFacts> django_facts(const Environment& e, Detection& d) {
   return introspect_django(e);
 }
 
-Status detect_django(const Environment& e, Detection& d) {
+Status detect_django(const AppEnvironment& e, Detection& d) {
   const Settings& s = e.settings;
   WD_ASSIGN(DjangoFacts facts, django_facts(e, d));
   std::string_view wsgi = facts.wsgi_application;
@@ -125,7 +125,7 @@ Status detect_django(const Environment& e, Detection& d) {
 }
 
 // APP_MODULE, when set and WARPDRIVE_WSGI_MODULE_NAME is left at its default.
-Result<bool> detect_app_module(const Environment& e, Detection& d) {
+Result<bool> detect_app_module(const AppEnvironment& e, Detection& d) {
   const Settings& s = e.settings;
   if (!e.env.is_set("APP_MODULE") || s.wsgi_module != "wsgi" || s.wsgi_callable != "application") return false;
   WD_ASSIGN(auto spec, split_app_spec(*e.env.get("APP_MODULE"), "APP_MODULE"));
@@ -137,7 +137,7 @@ Result<bool> detect_app_module(const Environment& e, Detection& d) {
 }
 
 // A gunicorn.conf.py that sets wsgi_app (the OpenShift builder starts plain gunicorn then).
-Result<bool> detect_gunicorn_config(const Environment& e, const std::string& server, Detection& d) {
+Result<bool> detect_gunicorn_config(const AppEnvironment& e, const std::string& server, Detection& d) {
   const Settings& s = e.settings;
   fs::path config = s.app_home / "gunicorn.conf.py";
   WD_ASSIGN(auto text, read_file_if_exists(config));
@@ -168,7 +168,7 @@ Result<bool> detect_gunicorn_config(const Environment& e, const std::string& ser
 }
 
 // The WSGI module file (WARPDRIVE_WSGI_MODULE_NAME) in APP_HOME.
-Result<bool> detect_wsgi_module(const Environment& e, Detection& d, bool required) {
+Result<bool> detect_wsgi_module(const AppEnvironment& e, Detection& d, bool required) {
   const Settings& s = e.settings;
   if (!is_dotted_name(s.wsgi_module))
     return make_error(fmt::format("WARPDRIVE_WSGI_MODULE_NAME is '{}', not a dotted module name", s.wsgi_module));
@@ -190,7 +190,7 @@ Result<bool> detect_wsgi_module(const Environment& e, Detection& d, bool require
   return true;
 }
 
-Result<bool> detect_shell(const Environment& e, Detection& d, bool required) {
+Result<bool> detect_shell(const AppEnvironment& e, Detection& d, bool required) {
   std::string name = shell_file(e);
   auto path = find_app_file(e.settings, name);
   if (!path) {
@@ -210,7 +210,7 @@ Result<bool> detect_shell(const Environment& e, Detection& d, bool required) {
   return true;
 }
 
-Result<bool> detect_python(const Environment& e, Detection& d, bool required) {
+Result<bool> detect_python(const AppEnvironment& e, Detection& d, bool required) {
   std::string name = python_file(e);
   auto path = find_app_file(e.settings, name);
   if (!path || !is_file(*path)) {
@@ -224,7 +224,7 @@ Result<bool> detect_python(const Environment& e, Detection& d, bool required) {
   return true;
 }
 
-Result<bool> detect_procfile(const Environment& e, Detection& d) {
+Result<bool> detect_procfile(const AppEnvironment& e, Detection& d) {
   auto path = find_app_file(e.settings, "Procfile");
   if (!path || !is_file(*path)) return false;
   WD_ASSIGN(std::string text, read_file(*path));
@@ -281,7 +281,7 @@ Result<std::pair<std::string, std::string>> split_app_spec(std::string_view spec
   return std::make_pair(module, callable);
 }
 
-Result<Detection> detect_app(const Environment& e, const std::string& server) {
+Result<Detection> detect_app(const AppEnvironment& e, const std::string& server) {
   const std::string& mode = e.settings.deploy_mode;
   Detection d;
   if (mode == "shell") {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "error.hpp"
-#include "start/plan.hpp"
+#include "start/launch_plan.hpp"
 
 namespace wd {
 
@@ -35,7 +35,7 @@ struct Detection {
 // Detects the application for the deploy mode of environment.settings
 // (auto, shell, python, wsgi or django; the server-name modes detect nothing).
 // `server` is the server that will run a WSGI application.
-Result<Detection> detect_app(const Environment& environment, const std::string& server);
+Result<Detection> detect_app(const AppEnvironment& environment, const std::string& server);
 
 // The command of the first `web:` line of a Procfile, or nullopt.
 std::optional<std::string> procfile_web_command(std::string_view procfile);

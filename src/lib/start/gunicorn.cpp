@@ -8,8 +8,7 @@
 #include "embedded.hpp"
 
 #include "start/server_args.hpp"
-#include "start/server_common.hpp"
-#include "start/servers.hpp"
+#include "start/python_server.hpp"
 
 namespace wd {
 
@@ -25,7 +24,7 @@ std::vector<std::string> split_blanks(const std::string& text) {
 }  // namespace
 
 Result<LaunchPlan> plan_gunicorn(const ServerInput& input) {
-  const Environment& e = *input.environment;
+  const AppEnvironment& e = *input.environment;
   const Settings& s = e.settings;
   WD_ASSIGN(ServerProgram program, locate_python_server(e, "gunicorn", "gunicorn", "gunicorn", "gunicorn"));
   LaunchPlan plan;

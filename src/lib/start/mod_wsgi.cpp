@@ -279,7 +279,7 @@ Status apply_option(Options& o, const OptionSpec& spec, const std::string& value
 
 // MOD_WSGI_* from the environment. A variable we do not know is noted, not
 // fatal: the original ignored them too.
-Status options_from_env(Options& o, const Environ& env, std::vector<std::string>& notes) {
+Status options_from_env(Options& o, const EnvVars& env, std::vector<std::string>& notes) {
   for (const auto& spec : kOptions) {
     if (!spec.from_env) continue;
     auto value = env.get(env_name(spec.name));
@@ -616,7 +616,7 @@ class Line {
 
 // The Apache account for a root start: WARPDRIVE_APACHE_USER / --user,
 // else the image's build user (WARPDRIVE_BUILDER_ID), else www-data.
-Result<std::pair<std::string, std::string>> apache_account(const Options& o, const Environ& env,
+Result<std::pair<std::string, std::string>> apache_account(const Options& o, const EnvVars& env,
                                                            const ApacheHost& host, uid_t builder_id) {
   auto numeric = [](std::string v) {
     if (!v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) return "#" + v;
@@ -654,9 +654,9 @@ fs::path apache_runtime_dir(const Settings& settings) {
 }
 
 Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& host) {
-  const Environment& environment = *input.environment;
+  const AppEnvironment& environment = *input.environment;
   const Settings& settings = environment.settings;
-  const Environ& env = environment.env;
+  const EnvVars& env = environment.env;
   LaunchPlan plan;
   plan.mode = input.full_control ? "mod_wsgi" : "wsgi";
   plan.server = "mod_wsgi";

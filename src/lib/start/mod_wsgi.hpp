@@ -4,8 +4,8 @@
 #pragma once
 
 #include "error.hpp"
-#include "start/apache_config.hpp"
-#include "start/plan.hpp"
+#include "start/apache_host.hpp"
+#include "start/launch_plan.hpp"
 
 namespace wd {
 

@@ -12,7 +12,7 @@ bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; 
 
 class Parser {
  public:
-  Parser(std::string_view text, const Environ& env, const std::string& origin)
+  Parser(std::string_view text, const EnvVars& env, const std::string& origin)
       : text_(text), env_(env), origin_(origin) {}
 
   Result<ServerArgs> run() {
@@ -182,7 +182,7 @@ class Parser {
   }
 
   std::string_view text_;
-  const Environ& env_;
+  const EnvVars& env_;
   const std::string& origin_;
   size_t pos_ = 0;
   int line_ = 1;
@@ -193,11 +193,11 @@ class Parser {
 
 }  // namespace
 
-Result<ServerArgs> parse_server_args(std::string_view text, const Environ& env, const std::string& origin) {
+Result<ServerArgs> parse_server_args(std::string_view text, const EnvVars& env, const std::string& origin) {
   return Parser(text, env, origin).run();
 }
 
-Result<ServerArgs> load_server_args(const Settings& settings, std::string_view server, const Environ& env) {
+Result<ServerArgs> load_server_args(const Settings& settings, std::string_view server, const EnvVars& env) {
   fs::path path = settings.warpdrive_dir() / "server_args";
   if (is_dir(path)) path /= std::string(server);
   WD_ASSIGN(auto text, read_file_if_exists(path));

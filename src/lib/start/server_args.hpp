@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "environ.hpp"
+#include "env_vars.hpp"
 #include "error.hpp"
 #include "settings.hpp"
 
@@ -25,11 +25,11 @@ struct ServerArgs {
 // expansion is split at blanks (as a shell would, without globbing); a quoted
 // one stays one word. `origin` names the file in messages. Errors: an
 // unterminated quote or ${, an unsupported ${...} form.
-Result<ServerArgs> parse_server_args(std::string_view text, const Environ& env, const std::string& origin);
+Result<ServerArgs> parse_server_args(std::string_view text, const EnvVars& env, const std::string& origin);
 
 // .warpdrive/server_args when it is a file, .warpdrive/server_args/<server>
 // when it is a directory; no such file: no words.
-Result<ServerArgs> load_server_args(const Settings& settings, std::string_view server, const Environ& env);
+Result<ServerArgs> load_server_args(const Settings& settings, std::string_view server, const EnvVars& env);
 
 // True when `words` holds one of `names` as an option: "--workers", "--workers=4",
 // or a short option "-w" / "-w4".

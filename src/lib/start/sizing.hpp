@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "fsutil.hpp"
-#include "start/plan.hpp"
+#include "start/launch_plan.hpp"
 
 namespace wd {
 

@@ -5,8 +5,7 @@
 
 #include "process.hpp"
 #include "start/server_args.hpp"
-#include "start/server_common.hpp"
-#include "start/servers.hpp"
+#include "start/python_server.hpp"
 
 namespace wd {
 
@@ -20,7 +19,7 @@ struct UwsgiProgram {
   std::vector<std::string> notes;
 };
 
-Result<UwsgiProgram> locate_uwsgi(const Environment& e) {
+Result<UwsgiProgram> locate_uwsgi(const AppEnvironment& e) {
   const Settings& s = e.settings;
   UwsgiProgram program;
   fs::path in_venv = s.app_root / "bin" / "uwsgi";
@@ -53,7 +52,7 @@ std::string mount_point(std::string url) {
 }  // namespace
 
 Result<LaunchPlan> plan_uwsgi(const ServerInput& input) {
-  const Environment& e = *input.environment;
+  const AppEnvironment& e = *input.environment;
   const Settings& s = e.settings;
   WD_ASSIGN(UwsgiProgram program, locate_uwsgi(e));
   LaunchPlan plan;

@@ -6,8 +6,7 @@
 #include <fmt/format.h>
 
 #include "start/server_args.hpp"
-#include "start/server_common.hpp"
-#include "start/servers.hpp"
+#include "start/python_server.hpp"
 
 namespace wd {
 
@@ -16,7 +15,7 @@ constexpr int kMaxWaitressThreads = 32;
 }
 
 Result<LaunchPlan> plan_waitress(const ServerInput& input) {
-  const Environment& e = *input.environment;
+  const AppEnvironment& e = *input.environment;
   const Settings& s = e.settings;
   WD_ASSIGN(ServerProgram program,
             locate_python_server(e, "waitress", "waitress-serve", "waitress", "python3-waitress"));

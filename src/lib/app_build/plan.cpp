@@ -1,4 +1,4 @@
-#include "build/plan.hpp"
+#include "app_build/plan.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-#include "build/django.hpp"
+#include "introspect/django.hpp"
 #include "process.hpp"
 #include "shell.hpp"
 
@@ -134,7 +134,7 @@ Result<std::string> wheelhouse_listing(const fs::path& dir) {
   return join(entries, "\n");
 }
 
-ServerCheck server_check(const Environment& e) {
+ServerCheck server_check(const AppEnvironment& e) {
   const Settings& s = e.settings;
   ServerCheck c;
   c.server = s.server_type;
@@ -174,7 +174,7 @@ ServerCheck server_check(const Environment& e) {
 
 }  // namespace
 
-VenvPlan plan_virtualenv(const Environment& e) {
+VenvPlan plan_virtualenv(const AppEnvironment& e) {
   VenvPlan v;
   v.create = !e.settings.has_virtualenv();
   v.argv = {e.env.get_or("WARPDRIVE_PYTHON", "python3"), "-m", "venv"};
@@ -203,7 +203,7 @@ std::vector<fs::path> requirement_closure(const fs::path& file) {
   return out;
 }
 
-Result<BuildPlan> plan_build(const Environment& e, const BuildOptions& options,
+Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& options,
                              const std::optional<BuildRecord>& previous, bool venv_created) {
   const Settings& s = e.settings;
   BuildPlan plan;

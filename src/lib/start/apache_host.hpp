@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "environ.hpp"
+#include "env_vars.hpp"
 #include "error.hpp"
 #include "fsutil.hpp"
 #include "settings.hpp"
@@ -48,6 +48,6 @@ struct ApacheHost {
 // /usr/sbin/apache2), its modules, /etc/mime.types, accounts, the standard
 // streams, and the Python versions of mod_wsgi and the virtualenv.
 // Missing Apache or mod_wsgi is an error naming the Debian package.
-Result<ApacheHost> probe_apache_host(const Settings& settings, const Environ& env);
+Result<ApacheHost> probe_apache_host(const Settings& settings, const EnvVars& env);
 
 }  // namespace wd

@@ -1,4 +1,4 @@
-#include "build/digest.hpp"
+#include "app_build/digest.hpp"
 
 #include <algorithm>
 #include <cerrno>

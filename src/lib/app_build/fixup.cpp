@@ -1,4 +1,4 @@
-#include "build/fixup.hpp"
+#include "app_build/fixup.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,4 +1,4 @@
-#include "build/django.hpp"
+#include "introspect/django.hpp"
 
 #include <cerrno>
 #include <unistd.h>
@@ -34,7 +34,7 @@ Result<fs::path> install_helpers(const Settings& s) {
 }
 
 // Runs the helper in `mode`; its facts come back on descriptor 3.
-Result<DjangoFacts> run_helper(const Environment& environment, std::string_view mode) {
+Result<DjangoFacts> run_helper(const AppEnvironment& environment, std::string_view mode) {
   const Settings& s = environment.settings;
   WD_ASSIGN(fs::path helper, install_helpers(s));
   ProcessSpec spec;
@@ -67,7 +67,7 @@ bool is_django_project(const Settings& settings) {
   return text && *text && (*text)->find("DJANGO_SETTINGS_MODULE") != std::string::npos;
 }
 
-std::string app_python(const Environment& environment) {
+std::string app_python(const AppEnvironment& environment) {
   const Settings& s = environment.settings;
   if (s.has_virtualenv() && is_executable_file(s.app_root / "bin" / "python")) return (s.app_root / "bin" / "python").string();
   return environment.env.get_or("WARPDRIVE_PYTHON", "python3");
@@ -88,9 +88,9 @@ Result<DjangoFacts> parse_django_facts(const std::string& json_text) {
   }
 }
 
-Result<DjangoFacts> introspect_django(const Environment& environment) { return run_helper(environment, "facts"); }
+Result<DjangoFacts> introspect_django(const AppEnvironment& environment) { return run_helper(environment, "facts"); }
 
-Result<DjangoFacts> collect_static(const Environment& environment) {
+Result<DjangoFacts> collect_static(const AppEnvironment& environment) {
   return run_helper(environment, "collectstatic");
 }
 

@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "start/detect.hpp"
-#include "start/servers.hpp"
-#include "start/start_plan.hpp"
+#include "start/python_server.hpp"
+#include "start/planner.hpp"
 
 namespace wd {
 namespace {
@@ -54,7 +54,7 @@ class StartPlan : public ::testing::Test {
     return in;
   }
   fs::path root_;
-  Environment e_;
+  AppEnvironment e_;
 };
 
 TEST_F(StartPlan, AutoOrderShellBeforePythonBeforeProcfileBeforeWsgi) {

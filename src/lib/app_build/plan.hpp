@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "build/digest.hpp"
+#include "app_build/digest.hpp"
 #include "build_record.hpp"
-#include "environ.hpp"
+#include "env_vars.hpp"
 #include "error.hpp"
 #include "settings.hpp"
 
@@ -25,7 +25,7 @@ struct VenvPlan {
   bool create = false;
   std::vector<std::string> argv;  // python -m venv [--system-site-packages] APP_ROOT
 };
-VenvPlan plan_virtualenv(const Environment& environment);
+VenvPlan plan_virtualenv(const AppEnvironment& environment);
 
 // One installer run: pip -r FILE, a lock-file tool, or pip -e for the app.
 struct InstallStep {
@@ -33,7 +33,7 @@ struct InstallStep {
   std::string input;              // the file it installs from, named in errors
   std::string tool;               // "pip install", "pipenv", "poetry", "uv": named in errors
   std::vector<std::string> argv;
-  Environ env;                    // the full environment for the step
+  EnvVars env;                    // the full environment for the step
   bool uses_pip_src = false;      // needs the temporary --src directory
 };
 
@@ -75,7 +75,7 @@ struct BuildPlan {
 // build record. Bad input (unreadable or invalid pyproject.toml, more than one
 // lock file, a missing installer, a wheelhouse that is a file, an unknown
 // server type or WARPDRIVE_INSTALLER) is an error naming the file or variable.
-Result<BuildPlan> plan_build(const Environment& environment, const BuildOptions& options,
+Result<BuildPlan> plan_build(const AppEnvironment& environment, const BuildOptions& options,
                              const std::optional<BuildRecord>& previous, bool venv_created);
 
 // The requirement files `file` includes with -r/-c (recursively, each once,

@@ -1,4 +1,4 @@
-#include "start/apache_config.hpp"
+#include "start/apache_host.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -81,7 +81,7 @@ std::string venv_python(const fs::path& app_root) {
 
 }  // namespace
 
-Result<ApacheHost> probe_apache_host(const Settings& settings, const Environ& env) {
+Result<ApacheHost> probe_apache_host(const Settings& settings, const EnvVars& env) {
   ApacheHost host;
   if (auto found = find_program("apache2", env)) {
     host.httpd = *found;

@@ -1,8 +1,8 @@
 // Executing a build: the steps of reference.md "build, in order", with the
-// build cache. The plan (build/plan.hpp) is computed first; this runs it.
+// build cache. The plan (app_build/plan.hpp) is computed first; this runs it.
 #pragma once
 
-#include "build/plan.hpp"
+#include "app_build/plan.hpp"
 #include "context.hpp"
 #include "error.hpp"
 
@@ -14,13 +14,13 @@ Result<int> run_build(const Context& ctx, const BuildOptions& options);
 
 // Creates the virtualenv at APP_ROOT when there is none (the `create` plan),
 // then recomputes the base environment so PATH and VIRTUAL_ENV apply.
-Status create_virtualenv(Environment& environment, const Context& ctx, const VenvPlan& venv);
+Status create_virtualenv(AppEnvironment& environment, const Context& ctx, const VenvPlan& venv);
 
 // Creates $APP_ROOT/tmp and $APP_ROOT/data, group-writable for group 0.
 Status make_runtime_dirs(const Context& ctx, const Settings& settings);
 
 // Runs the hook with a " -----> Running <hook>" line when it is runnable;
 // returns whether it ran. A failing hook is an error carrying its status.
-Result<bool> run_build_hook(const Environment& environment, std::string_view name);
+Result<bool> run_build_hook(const AppEnvironment& environment, std::string_view name);
 
 }  // namespace wd

@@ -8,19 +8,19 @@
 
 #include "error.hpp"
 #include "process.hpp"
-#include "start/plan.hpp"
+#include "start/launch_plan.hpp"
 
 namespace wd {
 
 // The plan for the deploy environment `environment` (WARPDRIVE_ACTION=start),
 // with cwd APP_HOME. Runs nothing (but Django introspection when there is no
 // build record).
-Result<LaunchPlan> plan_start(const Environment& environment);
+Result<LaunchPlan> plan_start(const AppEnvironment& environment);
 
 // The workers for `server` when the user set nothing: WEB_CONCURRENCY (and
 // MOD_WSGI_PROCESSES / MOD_WSGI_THREADS for mod_wsgi) mark them user-set;
 // otherwise sized from the cgroup limits.
-Result<WorkerSizing> choose_workers(const Environment& environment, const std::string& server);
+Result<WorkerSizing> choose_workers(const AppEnvironment& environment, const std::string& server);
 
 // `start --dry-run`: one "key: value" line each (argv and values shell-quoted).
 std::string render_plan_text(const LaunchPlan& plan);
@@ -31,6 +31,6 @@ std::string render_plan_json(const LaunchPlan& plan);
 Status write_generated_files(const LaunchPlan& plan);
 
 // The child: plan.argv in plan.cwd with the environment plus the additions.
-ProcessSpec launch_spec(const Environment& environment, const LaunchPlan& plan);
+ProcessSpec launch_spec(const AppEnvironment& environment, const LaunchPlan& plan);
 
 }  // namespace wd

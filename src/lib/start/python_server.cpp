@@ -1,20 +1,18 @@
-// What the gunicorn, uWSGI and Waitress planners share: finding the program,
-// the application entry (direct, or through the WhiteNoise wrapper), and the
-// PYTHONPATH for generated modules.
-#include "start/servers.hpp"
+// The shared part of the Python servers' planners (start/python_server.hpp):
+// finding the program, the application entry, the PYTHONPATH for generated modules.
+#include "start/python_server.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "embedded.hpp"
 #include "process.hpp"
-#include "start/server_common.hpp"
 
 namespace wd {
 
 fs::path generated_dir(const Settings& settings) { return settings.app_root / "tmp" / "warpdrive"; }
 
-Result<ServerProgram> locate_python_server(const Environment& environment, std::string_view server,
+Result<ServerProgram> locate_python_server(const AppEnvironment& environment, std::string_view server,
                                            std::string_view script, std::string_view module,
                                            std::string_view debian_package) {
   const Settings& s = environment.settings;

@@ -1,11 +1,11 @@
-#include "environ.hpp"
+#include "env_vars.hpp"
 
 #include <cstring>
 
 namespace wd {
 
-Environ Environ::from_envp(char** envp) {
-  Environ env;
+EnvVars EnvVars::from_envp(char** envp) {
+  EnvVars env;
   for (char** p = envp; p && *p; ++p) {
     const char* eq = std::strchr(*p, '=');
     if (!eq) continue;
@@ -14,8 +14,8 @@ Environ Environ::from_envp(char** envp) {
   return env;
 }
 
-Environ Environ::from_nul_separated(std::string_view data) {
-  Environ env;
+EnvVars EnvVars::from_nul_separated(std::string_view data) {
+  EnvVars env;
   while (!data.empty()) {
     auto end = data.find('\0');
     std::string_view record = data.substr(0, end);
@@ -28,24 +28,24 @@ Environ Environ::from_nul_separated(std::string_view data) {
   return env;
 }
 
-std::optional<std::string> Environ::get(std::string_view name) const {
+std::optional<std::string> EnvVars::get(std::string_view name) const {
   auto it = vars_.find(std::string(name));
   if (it == vars_.end()) return std::nullopt;
   return it->second;
 }
 
-std::string Environ::get_or(std::string_view name, std::string_view fallback) const {
+std::string EnvVars::get_or(std::string_view name, std::string_view fallback) const {
   auto it = vars_.find(std::string(name));
   if (it == vars_.end() || it->second.empty()) return std::string(fallback);
   return it->second;
 }
 
-bool Environ::is_set(std::string_view name) const {
+bool EnvVars::is_set(std::string_view name) const {
   auto it = vars_.find(std::string(name));
   return it != vars_.end() && !it->second.empty();
 }
 
-Environ::Envp Environ::to_envp() const {
+EnvVars::Envp EnvVars::to_envp() const {
   Envp out;
   out.storage.reserve(vars_.size());
   for (const auto& [name, value] : vars_) out.storage.push_back(name + "=" + value);

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "environ.hpp"
+#include "env_vars.hpp"
 #include "fsutil.hpp"
 #include "settings.hpp"
 
@@ -44,7 +44,7 @@ struct GeneratedFile {
 
 // What a server planner gets.
 struct ServerInput {
-  const Environment* environment = nullptr;  // settings and the full environment
+  const AppEnvironment* environment = nullptr;  // settings and the full environment
   std::string server;                        // mod_wsgi, gunicorn, uwsgi, waitress
   bool full_control = false;                 // deploy mode named the server: bind/log + server_args only
   std::optional<WsgiTarget> target;          // none: serve the built-in default page
@@ -60,7 +60,7 @@ struct LaunchPlan {
   std::string server;   // empty for shell and python modes
   std::vector<std::string> argv;
   fs::path cwd;
-  Environ env_additions;             // set on top of the deploy environment
+  EnvVars env_additions;             // set on top of the deploy environment
   std::vector<GeneratedFile> files;  // written (atomically) before the hand-over
   // The server signals its whole process group when it stops (Apache's
   // prefork MPM does): run it in a process group of its own under warpdrive's

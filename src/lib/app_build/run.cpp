@@ -1,11 +1,11 @@
-#include "build/run.hpp"
+#include "app_build/run.hpp"
 
 #include <chrono>
 #include <sys/stat.h>
 
 #include <fmt/format.h>
 
-#include "build/django.hpp"
+#include "introspect/django.hpp"
 #include "embedded.hpp"
 #include "hooks.hpp"
 #include "log.hpp"
@@ -50,7 +50,7 @@ std::string hook_display(std::string_view name) {
 }
 
 // Runs one install step; pip's (or the tool's) own message is on the terminal.
-Status run_install(const Environment& e, const BuildPlan& plan, const InstallStep& step) {
+Status run_install(const AppEnvironment& e, const BuildPlan& plan, const InstallStep& step) {
   phase_line(step.title);
   std::error_code ec;
   if (step.uses_pip_src) {
@@ -68,14 +68,14 @@ Status run_install(const Environment& e, const BuildPlan& plan, const InstallSte
 }
 
 // What the server needs that is not there, as phrases for an error message.
-Result<std::vector<std::string>> server_missing(const Environment& e, const BuildPlan& plan) {
+Result<std::vector<std::string>> server_missing(const AppEnvironment& e, const BuildPlan& plan) {
   const ServerCheck& c = plan.server;
   std::vector<std::string> missing;
   bool venv_alternative = false;
   for (const auto& p : c.venv_alternatives) venv_alternative = venv_alternative || is_executable_file(p);
   if (!venv_alternative) {
     for (const auto& prog : c.programs) {
-      Environ search = e.env;
+      EnvVars search = e.env;
       search.set("PATH", e.env.get_or("PATH", "/usr/bin:/bin") + ":/usr/local/sbin:/usr/sbin:/sbin");
       if (!find_program(prog, search)) missing.push_back(fmt::format("the program {}", prog));
     }
@@ -116,7 +116,7 @@ std::string join_phrases(const std::vector<std::string>& items) {
 }
 
 // Step 4: the chosen server can run; installs it with pip when an index is usable.
-Status ensure_server(const Environment& e, const BuildPlan& plan) {
+Status ensure_server(const AppEnvironment& e, const BuildPlan& plan) {
   const ServerCheck& c = plan.server;
   phase_line(fmt::format("Checking the {} server", c.server));
   WD_ASSIGN(auto missing, server_missing(e, plan));
@@ -166,7 +166,7 @@ Status make_runtime_dirs(const Context& ctx, const Settings& s) {
   return {};
 }
 
-Status create_virtualenv(Environment& e, const Context& ctx, const VenvPlan& venv) {
+Status create_virtualenv(AppEnvironment& e, const Context& ctx, const VenvPlan& venv) {
   if (!venv.create) return {};
   phase_line(fmt::format("Creating a virtualenv at {} ({}{})", e.settings.app_root.string(), venv.argv[0],
                          e.env.is_set("WARPDRIVE_SYSTEM_SITE_PACKAGES") ? ", with system site packages" : ""));
@@ -184,7 +184,7 @@ Status create_virtualenv(Environment& e, const Context& ctx, const VenvPlan& ven
   return {};
 }
 
-Result<bool> run_build_hook(const Environment& e, std::string_view name) {
+Result<bool> run_build_hook(const AppEnvironment& e, std::string_view name) {
   WD_ASSIGN(HookState state, check_hook(e.settings, name));
   if (state != HookState::runnable) return false;
   phase_line(fmt::format("Running {}", hook_display(name)));
@@ -199,7 +199,7 @@ Result<int> run_build(const Context& ctx, const BuildOptions& options) {
   Timings times;
 
   // 1. The build environment; tmp/ and data/.
-  WD_ASSIGN(Environment e, base_environment(ctx, Phase::build, "build"));
+  WD_ASSIGN(AppEnvironment e, base_environment(ctx, Phase::build, "build"));
   const fs::path& app_root = e.settings.app_root;
 
   auto previous = load_build_record(app_root);

@@ -10,13 +10,13 @@
 
 namespace wd {
 
-class Environ {
+class EnvVars {
  public:
-  Environ() = default;
+  EnvVars() = default;
   // Snapshot of an envp-style array (e.g. the process's `environ`).
-  static Environ from_envp(char** envp);
+  static EnvVars from_envp(char** envp);
   // Parses NAME=VALUE records separated by NUL bytes (as `env -0` prints).
-  static Environ from_nul_separated(std::string_view data);
+  static EnvVars from_nul_separated(std::string_view data);
 
   std::optional<std::string> get(std::string_view name) const;
   // The value, or `fallback` when unset or empty.

@@ -1,4 +1,4 @@
-#include "start/start_plan.hpp"
+#include "start/planner.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -12,7 +12,7 @@
 #include "start/detect.hpp"
 #include "start/mod_wsgi.hpp"
 #include "start/server_args.hpp"
-#include "start/servers.hpp"
+#include "start/python_server.hpp"
 #include "start/sizing.hpp"
 
 namespace wd {
@@ -42,7 +42,7 @@ Status validate(const Settings& s) {
   return {};
 }
 
-Result<std::optional<int>> positive_env(const Environ& env, const std::string& name) {
+Result<std::optional<int>> positive_env(const EnvVars& env, const std::string& name) {
   if (!env.is_set(name)) return std::optional<int>{};
   std::string value = *env.get(name);
   int n = 0;
@@ -62,7 +62,7 @@ Result<GeneratedFile> default_page_file(const Settings& s) {
   return GeneratedFile{default_page_target(s).script, std::string(*text), 0644};
 }
 
-Result<LaunchPlan> plan_server(const Environment& e, const std::string& server, bool full_control, Detection& d) {
+Result<LaunchPlan> plan_server(const AppEnvironment& e, const std::string& server, bool full_control, Detection& d) {
   const Settings& s = e.settings;
   ServerInput input;
   input.environment = &e;
@@ -108,7 +108,7 @@ std::string mode_name(AppKind kind) {
   return "";
 }
 
-Result<fs::path> python_interpreter(const Environment& e) {
+Result<fs::path> python_interpreter(const AppEnvironment& e) {
   const Settings& s = e.settings;
   if (s.has_virtualenv() && is_executable_file(s.app_root / "bin" / "python")) return s.app_root / "bin" / "python";
   if (e.env.is_set("WARPDRIVE_PYTHON")) return find_program(*e.env.get("WARPDRIVE_PYTHON"), e.env);
@@ -119,7 +119,7 @@ Result<fs::path> python_interpreter(const Environment& e) {
 
 }  // namespace
 
-Result<WorkerSizing> choose_workers(const Environment& e, const std::string& server) {
+Result<WorkerSizing> choose_workers(const AppEnvironment& e, const std::string& server) {
   WorkerSizing w = size_workers(current_cgroup_limits(), affinity_cpus());
   WD_ASSIGN(auto concurrency, positive_env(e.env, "WEB_CONCURRENCY"));
   if (concurrency) {
@@ -140,7 +140,7 @@ Result<WorkerSizing> choose_workers(const Environment& e, const std::string& ser
   return w;
 }
 
-Result<LaunchPlan> plan_start(const Environment& e) {
+Result<LaunchPlan> plan_start(const AppEnvironment& e) {
   const Settings& s = e.settings;
   WD_TRY(validate(s));
   bool full_control = one_of(s.deploy_mode, kServerTypes);
@@ -244,7 +244,7 @@ Status write_generated_files(const LaunchPlan& plan) {
   return {};
 }
 
-ProcessSpec launch_spec(const Environment& e, const LaunchPlan& plan) {
+ProcessSpec launch_spec(const AppEnvironment& e, const LaunchPlan& plan) {
   ProcessSpec spec;
   spec.argv = plan.argv;
   spec.env = e.env;

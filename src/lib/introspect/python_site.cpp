@@ -1,4 +1,4 @@
-#include "start/python_site.hpp"
+#include "introspect/python_site.hpp"
 
 #include <algorithm>
 #include <sstream>

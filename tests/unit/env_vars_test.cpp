@@ -1,13 +1,13 @@
 #include <gtest/gtest.h>
 
-#include "environ.hpp"
+#include "env_vars.hpp"
 
 namespace wd {
 namespace {
 
-TEST(Environ, ParsesNulSeparatedRecords) {
+TEST(EnvVars, ParsesNulSeparatedRecords) {
   std::string data("A=1\0B=two words\0C=x=y\0EMPTY=\0", 30);
-  Environ env = Environ::from_nul_separated(data);
+  EnvVars env = EnvVars::from_nul_separated(data);
   EXPECT_EQ(env.get("A"), "1");
   EXPECT_EQ(env.get("B"), "two words");
   EXPECT_EQ(env.get("C"), "x=y");
@@ -16,13 +16,13 @@ TEST(Environ, ParsesNulSeparatedRecords) {
   EXPECT_FALSE(env.has("D"));
 }
 
-TEST(Environ, ValuesWithNewlinesSurvive) {
+TEST(EnvVars, ValuesWithNewlinesSurvive) {
   std::string data("M=line1\nline2\0", 14);
-  EXPECT_EQ(Environ::from_nul_separated(data).get("M"), "line1\nline2");
+  EXPECT_EQ(EnvVars::from_nul_separated(data).get("M"), "line1\nline2");
 }
 
-TEST(Environ, EnvpIsNullTerminatedNameEqualsValue) {
-  Environ env;
+TEST(EnvVars, EnvpIsNullTerminatedNameEqualsValue) {
+  EnvVars env;
   env.set("B", "2");
   env.set("A", "1");
   auto envp = env.to_envp();
@@ -32,8 +32,8 @@ TEST(Environ, EnvpIsNullTerminatedNameEqualsValue) {
   EXPECT_EQ(envp.pointers[2], nullptr);
 }
 
-TEST(Environ, GetOrFallsBackOnEmpty) {
-  Environ env;
+TEST(EnvVars, GetOrFallsBackOnEmpty) {
+  EnvVars env;
   env.set("X", "");
   EXPECT_EQ(env.get_or("X", "d"), "d");
   EXPECT_EQ(env.get_or("Y", "d"), "d");

@@ -1,0 +1,58 @@
+// What the planners of the Python servers (gunicorn, uWSGI, Waitress) share:
+// finding the program, the application entry (direct, or through the
+// WhiteNoise wrapper), and the planners themselves, each turning a
+// ServerInput into the LaunchPlan of its server. The defaults are in
+// docs/start.md. mod_wsgi is planned by start/mod_wsgi.hpp.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "error.hpp"
+#include "start/launch_plan.hpp"
+#include "introspect/python_site.hpp"
+
+namespace wd {
+
+// Where start writes the modules it generates: $APP_ROOT/tmp/warpdrive.
+fs::path generated_dir(const Settings& settings);
+
+// A server program found on this machine.
+struct ServerProgram {
+  std::vector<std::string> argv;   // {"/opt/app-root/bin/gunicorn"} or {".../bin/python", "-m", "gunicorn"}
+  std::optional<PythonSite> site;  // the Python the application runs in, when known
+  std::vector<std::string> notes;
+};
+
+// A Python server (gunicorn, waitress): the virtualenv's `script`, else the
+// virtualenv's python -m `module` when the module is importable there, else
+// `script` on PATH (Debian's /usr/bin). Not installed: an error naming the
+// server and the Debian package.
+Result<ServerProgram> locate_python_server(const AppEnvironment& environment, std::string_view server,
+                                           std::string_view script, std::string_view module,
+                                           std::string_view debian_package);
+
+// How the server reaches the application: "module:callable" directly, or the
+// generated WhiteNoise wrapper when there are static mounts.
+struct AppEntry {
+  std::string spec;                                         // "mysite.wsgi:application"
+  std::vector<GeneratedFile> files;                         // the wrapper module, when used
+  std::vector<std::pair<std::string, std::string>> env;     // its settings and PYTHONPATH
+};
+
+// input.target must be set. `site`: the application's Python, to check that
+// WhiteNoise is importable (an error naming the Debian package when not).
+Result<AppEntry> app_entry(const ServerInput& input, const std::optional<PythonSite>& site);
+void apply_entry(LaunchPlan& plan, AppEntry entry);
+
+// "workers: <what>, sized from <reason>" or "workers: <what> (<reason>)" when the user chose.
+std::string sizing_note(const WorkerSizing& workers, std::string_view what);
+
+Result<LaunchPlan> plan_gunicorn(const ServerInput& input);
+Result<LaunchPlan> plan_uwsgi(const ServerInput& input);
+Result<LaunchPlan> plan_waitress(const ServerInput& input);
+
+}  // namespace wd
