@@ -5,6 +5,8 @@ Paths are world-traversable and group-0 writable so the same trees work when
 a test runs warpdrive as an arbitrary UID in group 0 (as OpenShift does).
 """
 import contextlib
+import fcntl
+import hashlib
 import os
 import shutil
 import signal
@@ -24,6 +26,40 @@ REPO = Path(__file__).resolve().parents[2]
 # that Debian's mod_wsgi and uWSGI plugin are built against.
 SYSTEM_PYTHON = "/usr/bin/python3"
 ARBITRARY_UID = 1000123456
+
+# Packages from the Python package index, at the versions the tests pin. One
+# table, so every test that needs Django or gunicorn gets the same release.
+PINS = {
+    "django": "Django==5.2.19",
+    "gunicorn": "gunicorn==27.0.1",
+    "whitenoise": "whitenoise==6.12.0",
+    "waitress": "waitress==3.0.2",
+    "mod_wsgi": "mod_wsgi==6.1.1",
+    "newrelic": "newrelic==14.1.0",
+    "uvicorn": "uvicorn==0.54.0",
+    "uvicorn-worker": "uvicorn-worker==0.4.0",
+    "hypercorn": "hypercorn==0.18.0",
+    "daphne": "daphne==4.2.3",
+    "granian": "granian==2.8.9",
+    "fastapi": "fastapi==0.165.0",
+    "starlette": "starlette==1.10.0",
+    "channels": "channels==4.3.2",
+    "quart": "quart==0.22.0",
+    "litestar": "litestar==2.25.0",
+    "servestatic": "servestatic==4.4.0",
+    "uv": "uv==0.13.9",
+    "poetry": "poetry==2.5.1",
+    "pipenv": "pipenv==2026.10.3",
+    "pdm": "pdm==2.29.4",
+}
+
+# Caches kept between runs (and shared by every test of a run): pip's and uv's
+# download caches, and the virtualenvs built from PINS. Tests and the
+# warpdrive builds they start all see PIP_CACHE_DIR / UV_CACHE_DIR.
+CACHE_ROOT = Path(os.environ.get("WARPDRIVE_TEST_CACHE", "/var/cache/warpdrive-tests"))
+os.environ.setdefault("PIP_CACHE_DIR", str(CACHE_ROOT / "pip"))
+os.environ.setdefault("UV_CACHE_DIR", str(CACHE_ROOT / "uv"))
+os.environ.setdefault("PIP_DISABLE_PIP_VERSION_CHECK", "1")
 
 
 def warpdrive_binary() -> Path:
@@ -143,6 +179,62 @@ def shared_tmp():
 @pytest.fixture
 def app(shared_tmp, warpdrive) -> App:
     return App(make_shared_dir(shared_tmp / "app-root"), warpdrive)
+
+
+def pins(*names: str) -> list[str]:
+    """Requirement specifiers for the named packages, from PINS."""
+    return [PINS[n] for n in names]
+
+
+def pypi_venv(*names: str, python: str = SYSTEM_PYTHON, system_site_packages: bool = False) -> Path:
+    """A virtualenv with the pinned packages `names` from the package index,
+    built once and reused (across tests and runs) under CACHE_ROOT/venvs.
+    Read-only for tests: copy or layer on top of it, never install into it.
+    Built in a temporary directory and renamed into place, under a lock, so
+    concurrent test runs never see half a venv."""
+    version = subprocess.run([python, "-c", "import sys; print(sys.version)"], check=True,
+                             capture_output=True, text=True).stdout.strip()
+    reqs = sorted(pins(*names))
+    key = hashlib.sha256("\n".join([python, version, str(system_site_packages), *reqs]).encode()).hexdigest()[:16]
+    venvs = CACHE_ROOT / "venvs"
+    venvs.mkdir(parents=True, exist_ok=True)
+    target = venvs / f"{'-'.join(names) or 'bare'}-{key}"
+    with open(venvs / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (target / ".complete").exists():
+            shutil.rmtree(target, ignore_errors=True)
+            argv = [python, "-m", "venv"] + (["--system-site-packages"] if system_site_packages else [])
+            subprocess.run([*argv, str(target)], check=True, capture_output=True)
+            if reqs:
+                r = subprocess.run([str(target / "bin" / "python"), "-m", "pip", "install", "-q", *reqs],
+                                   capture_output=True, text=True)
+                if r.returncode != 0:
+                    shutil.rmtree(target, ignore_errors=True)
+                    raise AssertionError(f"pip install {reqs} failed:\n{r.stdout}\n{r.stderr}")
+            (target / ".complete").write_text("\n".join(reqs) + "\n")
+            for path in [target, *target.rglob("*")]:
+                with contextlib.suppress(OSError):
+                    path.chmod(path.stat().st_mode | stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0))
+    return target
+
+
+def wheelhouse(*names: str) -> Path:
+    """A directory of wheels for the pinned packages `names` (and their
+    dependencies), downloaded once and kept under CACHE_ROOT/wheelhouses; for
+    builds that install with --find-links, offline, or from a local index."""
+    reqs = sorted(pins(*names))
+    key = hashlib.sha256("\n".join(reqs).encode()).hexdigest()[:16]
+    root = CACHE_ROOT / "wheelhouses"
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / f"{'-'.join(names)}-{key}"
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (target / ".complete").exists():
+            shutil.rmtree(target, ignore_errors=True)
+            subprocess.run([SYSTEM_PYTHON, "-m", "pip", "download", "-q", "--only-binary=:all:",
+                            "-d", str(target), *reqs], check=True, capture_output=True)
+            (target / ".complete").write_text("\n".join(reqs) + "\n")
+    return target
 
 
 def make_venv(path: Path, system_site_packages: bool = True, with_pip: bool = True) -> Path:
