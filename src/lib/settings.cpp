@@ -15,6 +15,49 @@ std::string_view phase_name(Phase phase) { return phase == Phase::build ? "build
 
 bool Settings::has_virtualenv() const { return is_file(app_root / "bin" / "activate"); }
 
+std::string SettingOrigin::text() const {
+  switch (kind) {
+    case file: return "file " + where;
+    case variable: return "variable " + where;
+    case fallback: break;
+  }
+  return "default";
+}
+
+namespace {
+constexpr std::pair<DeployMode, std::string_view> kModeWords[] = {
+    {DeployMode::automatic, "auto"}, {DeployMode::shell, "shell"}, {DeployMode::python, "python"},
+    {DeployMode::wsgi, "wsgi"},      {DeployMode::django, "django"}};
+}  // namespace
+
+std::string_view deploy_mode_word(DeployMode mode) {
+  for (const auto& [m, word] : kModeWords)
+    if (m == mode) return word;
+  return "";
+}
+
+std::string Settings::deploy_mode_name() const {
+  if (deploy_mode == DeployMode::full_control) return std::string(server_name(full_control_server));
+  return std::string(deploy_mode_word(deploy_mode));
+}
+
+Result<std::pair<DeployMode, ServerId>> parse_deploy_mode(std::string_view word, std::string_view origin) {
+  for (const auto& [m, w] : kModeWords)
+    if (w == word) return std::make_pair(m, ServerId::mod_wsgi);
+  if (auto server = find_server(word)) return std::make_pair(DeployMode::full_control, *server);
+  return make_error(fmt::format("unknown deploy mode '{}' ({}); valid modes: auto, shell, python, wsgi, django, "
+                                "or a server name for full control ({})",
+                                word, origin, server_names()));
+}
+
+Result<uint16_t> parse_port(std::string_view text, std::string_view what) {
+  unsigned port = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || port < 1 || port > 65535)
+    return make_error(fmt::format("{} is '{}', not a port number from 1 to 65535", what, text));
+  return static_cast<uint16_t>(port);
+}
+
 namespace {
 
 fs::path absolute_from(const fs::path& base, const fs::path& p) {
@@ -35,13 +78,25 @@ std::vector<std::string> split_words(const std::string& text) {
   return words;
 }
 
-// env > .warpdrive/<file> > fallback.
-Result<std::string> env_or_file(const EnvVars& env, std::string_view name, const fs::path& file,
-                                std::string_view fallback) {
-  if (env.is_set(name)) return *env.get(name);
-  WD_ASSIGN(auto value, read_value_file(file));
-  if (value && !value->empty()) return *value;
-  return std::string(fallback);
+// .warpdrive/<file> > the variable > fallback: the app's source is
+// authoritative (the original's OpenShift templates set the variables by
+// default). `exported` is what warpdrive itself exported for the variable at
+// the previous resolution with the origin it had: a value that is still
+// exactly that keeps its origin, so a default stays a default.
+struct Valued {
+  std::string value;
+  SettingOrigin origin;
+};
+Result<Valued> file_or_env(const EnvVars& env, std::string_view name, const fs::path& file, std::string_view fallback,
+                           const std::optional<Valued>& exported) {
+  WD_ASSIGN(auto from_file, read_value_file(file));
+  if (from_file && !from_file->empty()) return Valued{*from_file, {SettingOrigin::file, file.string()}};
+  if (env.is_set(name)) {
+    std::string value = *env.get(name);
+    if (exported && exported->value == value && exported->origin.kind == SettingOrigin::fallback) return *exported;
+    return Valued{value, {SettingOrigin::variable, std::string(name)}};
+  }
+  return Valued{std::string(fallback), {}};
 }
 
 // Roots and APP_HOME come from the inherited environment and .warpdrive/home.
@@ -63,6 +118,10 @@ Status resolve_roots(const Context& ctx, const EnvVars& env, Settings& s) {
     if (!is_dir(s.app_home))
       return make_error(fmt::format("{} names {}, which is not a directory", home_file.string(),
                                     s.app_home.string()));
+  } else if (env.is_set("WARPDRIVE_APP_HOME")) {
+    s.app_home = clean(absolute_from(s.src_root, *env.get("WARPDRIVE_APP_HOME")));
+    if (!is_dir(s.app_home))
+      return make_error(fmt::format("WARPDRIVE_APP_HOME names {}, which is not a directory", s.app_home.string()));
   } else if (env.is_set("APP_HOME")) {
     // The default OpenShift Python builder's variable, relative to the source.
     s.app_home = clean(absolute_from(s.src_root, *env.get("APP_HOME")));
@@ -75,14 +134,30 @@ Status resolve_roots(const Context& ctx, const EnvVars& env, Settings& s) {
 }
 
 // Every other setting comes from the environment (after the shell files ran).
-Status resolve_rest(const EnvVars& env, Settings& s) {
-  s.http_port = env.get_or("WARPDRIVE_HTTP_PORT", env.get_or("PORT", "8080"));
-  int port = 0;
-  auto [ptr, ec] = std::from_chars(s.http_port.data(), s.http_port.data() + s.http_port.size(), port);
-  if (ec != std::errc() || ptr != s.http_port.data() + s.http_port.size() || port < 1 || port > 65535)
-    return make_error(fmt::format("WARPDRIVE_HTTP_PORT is '{}', not a port number from 1 to 65535", s.http_port));
-  WD_ASSIGN(s.deploy_mode, env_or_file(env, "WARPDRIVE_DEPLOY_MODE", s.warpdrive_dir() / "deploy_mode", "auto"));
-  WD_ASSIGN(s.server_type, env_or_file(env, "WARPDRIVE_SERVER_TYPE", s.warpdrive_dir() / "server_type", "mod_wsgi"));
+// `resolved_before`: s holds the previous resolution (apply_shell_files), whose origins carry over.
+Status resolve_rest(const EnvVars& env, Settings& s, bool resolved_before) {
+  std::string port_name = env.is_set("WARPDRIVE_HTTP_PORT") ? "WARPDRIVE_HTTP_PORT" : "PORT";
+  WD_ASSIGN(s.http_port, parse_port(env.get_or(port_name, "8080"), port_name));
+
+  std::optional<Valued> mode_before, server_before;
+  if (resolved_before) {
+    mode_before = Valued{s.deploy_mode_name(), s.deploy_mode_origin};
+    server_before = Valued{std::string(server_name(s.server_type)), s.server_type_origin};
+  }
+  WD_ASSIGN(Valued mode, file_or_env(env, "WARPDRIVE_DEPLOY_MODE", s.warpdrive_dir() / "deploy_mode", "auto",
+                                     mode_before));
+  WD_ASSIGN(auto parsed_mode, parse_deploy_mode(mode.value, mode.origin.text()));
+  s.deploy_mode = parsed_mode.first;
+  s.full_control_server = parsed_mode.second;
+  s.deploy_mode_origin = mode.origin;
+  WD_ASSIGN(Valued server, file_or_env(env, "WARPDRIVE_SERVER_TYPE", s.warpdrive_dir() / "server_type", "mod_wsgi",
+                                       server_before));
+  auto server_id = find_server(server.value);
+  if (!server_id)
+    return make_error(fmt::format("unknown server type '{}' ({}); valid types: {}", server.value,
+                                  server.origin.text(), server_names()));
+  s.server_type = *server_id;
+  s.server_type_origin = server.origin;
   s.shell_file = env.get_or("WARPDRIVE_SHELL_FILE", "app.sh");
   s.python_file = env.get_or("WARPDRIVE_PYTHON_FILE", "app.py");
   s.wsgi_module = env.get_or("WARPDRIVE_WSGI_MODULE_NAME", "wsgi");
@@ -108,9 +183,9 @@ void export_settings(const Settings& s, EnvVars& env) {
   env.set("WARPDRIVE_APP_ROOT", s.app_root.string());
   env.set("WARPDRIVE_SRC_ROOT", s.src_root.string());
   env.set("WARPDRIVE_APP_HOME", s.app_home.string());
-  env.set("WARPDRIVE_HTTP_PORT", s.http_port);
-  env.set("WARPDRIVE_DEPLOY_MODE", s.deploy_mode);
-  env.set("WARPDRIVE_SERVER_TYPE", s.server_type);
+  env.set("WARPDRIVE_HTTP_PORT", s.http_port_text());
+  env.set("WARPDRIVE_DEPLOY_MODE", s.deploy_mode_name());
+  env.set("WARPDRIVE_SERVER_TYPE", std::string(server_name(s.server_type)));
   env.set("WARPDRIVE_SHELL_FILE", s.shell_file);
   env.set("WARPDRIVE_PYTHON_FILE", s.python_file);
   env.set("WARPDRIVE_WSGI_MODULE_NAME", s.wsgi_module);
@@ -162,14 +237,14 @@ Result<AppEnvironment> base_environment(const Context& ctx, Phase phase, std::st
   }
 
   WD_TRY(setup_identity(ctx, e.settings.app_root, e.env));
-  WD_TRY(resolve_rest(e.env, e.settings));
+  WD_TRY(resolve_rest(e.env, e.settings, false));
   export_settings(e.settings, e.env);
   return e;
 }
 
 Status apply_shell_files(AppEnvironment& e, const std::vector<fs::path>& files) {
   WD_ASSIGN(e.env, source_shell_files(e.env, files, e.settings.src_root, e.settings.debug));
-  WD_TRY(resolve_rest(e.env, e.settings));
+  WD_TRY(resolve_rest(e.env, e.settings, true));
   export_settings(e.settings, e.env);
   return {};
 }

@@ -209,8 +209,8 @@ def test_django_collectstatic_into_app_root_tmp_and_cache(app):
 def test_django_full_control_mode_skips_collectstatic(app):
     startproject(app)
     r = app.run("build", env=build_env(app, WARPDRIVE_DEPLOY_MODE="mod_wsgi"), check=True)
-    assert " -----> Not collecting static files for Django: deploy mode mod_wsgi takes full control; " \
-           "a build hook can run collectstatic" in r.stdout
+    assert " -----> Not collecting static files for Django: deploy mode mod_wsgi (variable WARPDRIVE_DEPLOY_MODE) " \
+           "does not collect static files; a build hook can run collectstatic" in r.stdout
     assert not (app.root / "tmp" / "django").exists()
     assert record(app)["django"] is None
 
@@ -308,8 +308,8 @@ def test_wheelhouse_that_is_a_file(app):
 
 def test_unknown_server_type(app):
     r = app.run("build", env=build_env(app, WARPDRIVE_SERVER_TYPE="tomcat"))
-    assert_failed(app, r, "WARPDRIVE_SERVER_TYPE (or .warpdrive/server_type) is 'tomcat'; valid server types "
-                          "are mod_wsgi, gunicorn, uwsgi, waitress")
+    assert_failed(app, r, "unknown server type 'tomcat' (variable WARPDRIVE_SERVER_TYPE); valid types: mod_wsgi, "
+                          "gunicorn, uwsgi, waitress")
 
 
 def test_server_not_importable_offline(app):
@@ -317,12 +317,13 @@ def test_server_not_importable_offline(app):
     env = build_env(app, WARPDRIVE_SERVER_TYPE="gunicorn")
     del env["WARPDRIVE_SYSTEM_SITE_PACKAGES"]
     r = app.run("build", env=env)
-    assert_failed(app, r, f"the gunicorn server (WARPDRIVE_SERVER_TYPE) cannot run: the Python module(s) "
+    assert_failed(app, r, f"start will use gunicorn (server type from the variable WARPDRIVE_SERVER_TYPE), and it "
+                          f"cannot run: the Python module(s) "
                           f"gunicorn, whitenoise (for {app.root}/bin/python) is missing and "
                           "WARPDRIVE_PIP_NO_INDEX forbids installing it with pip; install python3-gunicorn "
                           "python3-whitenoise (Debian; build with WARPDRIVE_SYSTEM_SITE_PACKAGES=1 so the "
                           "virtualenv sees Debian's Python packages), or choose another server with "
-                          "WARPDRIVE_SERVER_TYPE (mod_wsgi, gunicorn, uwsgi, waitress)")
+                          "WARPDRIVE_SERVER_TYPE or .warpdrive/server_type (mod_wsgi, gunicorn, uwsgi, waitress)")
 
 
 def test_gunicorn_server_check_passes_with_system_packages(app):

@@ -38,8 +38,8 @@ AppEnvironment test_environment(const TempDir& dir) {
   e.settings.app_root = dir.path();
   e.settings.src_root = dir.path() / "src";
   e.settings.app_home = e.settings.src_root;
-  e.settings.deploy_mode = "auto";
-  e.settings.server_type = "mod_wsgi";
+  e.settings.deploy_mode = DeployMode::automatic;
+  e.settings.server_type = ServerId::mod_wsgi;
   e.settings.shell_file = "app.sh";
   e.settings.python_file = "app.py";
   e.settings.pip_packages = {"requirements.txt"};
@@ -143,10 +143,17 @@ TEST(BuildPlan, ServerCheckSkippedForShellApps) {
   TempDir dir;
   AppEnvironment e = test_environment(dir);
   dir.write("src/app.sh", "#!/bin/sh\n");
+  // Not executable: start would not run it, so build checks the server start would use.
   auto plan = plan_build(e, {}, std::nullopt, false);
   ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->server.needed);
+  EXPECT_EQ(plan->server.server, "mod_wsgi");
+  ::chmod((dir.path() / "src/app.sh").c_str(), 0755);
+  plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok());
   EXPECT_FALSE(plan->server.needed);
-  EXPECT_EQ(plan->server.skip_reason, "the application has its own app.sh or app.py");
+  EXPECT_EQ(plan->server.skip_reason,
+            "none: the application runs itself (" + (dir.path() / "src/app.sh").string() + ")");
 }
 
 TEST(BuildPlan, InvalidInstallerIsNamed) {

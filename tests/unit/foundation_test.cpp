@@ -99,9 +99,9 @@ TEST(Settings, DefaultsAndExport) {
   ASSERT_TRUE(e) << e.error().message;
   EXPECT_EQ(e->settings.src_root, dir.path() / "src");
   EXPECT_EQ(e->settings.app_home, dir.path() / "src");
-  EXPECT_EQ(e->settings.http_port, "8080");
-  EXPECT_EQ(e->settings.server_type, "mod_wsgi");
-  EXPECT_EQ(e->settings.deploy_mode, "auto");
+  EXPECT_EQ(e->settings.http_port, 8080);
+  EXPECT_EQ(e->settings.server_type, ServerId::mod_wsgi);
+  EXPECT_EQ(e->settings.deploy_mode, DeployMode::automatic);
   EXPECT_EQ(e->env.get("WARPDRIVE_ACTION"), "test");
   EXPECT_EQ(e->env.get("WARPDRIVE_PHASE"), "deploy");
   EXPECT_EQ(e->env.get("PYTHONPATH"), (dir.path() / "src").string());
@@ -116,15 +116,16 @@ TEST(Settings, FilesAndVariablesInOrder) {
   ctx.inherited.set("PORT", "9000");  // the default OpenShift builder's name
   auto e = base_environment(ctx, Phase::build, "build");
   ASSERT_TRUE(e) << e.error().message;
-  EXPECT_EQ(e->settings.server_type, "gunicorn");
-  EXPECT_EQ(e->settings.deploy_mode, "wsgi");
-  EXPECT_EQ(e->settings.http_port, "9000");
-  ctx.inherited.set("WARPDRIVE_SERVER_TYPE", "uwsgi");  // the variable wins over the file
-  ctx.inherited.set("WARPDRIVE_HTTP_PORT", "9100");     // and over PORT
+  EXPECT_EQ(e->settings.server_type, ServerId::gunicorn);
+  EXPECT_EQ(e->settings.deploy_mode, DeployMode::wsgi);
+  EXPECT_EQ(e->settings.http_port, 9000);
+  ctx.inherited.set("WARPDRIVE_SERVER_TYPE", "uwsgi");  // the app's file wins over the variable
+  ctx.inherited.set("WARPDRIVE_HTTP_PORT", "9100");     // WARPDRIVE_HTTP_PORT wins over PORT
   e = base_environment(ctx, Phase::build, "build");
   ASSERT_TRUE(e);
-  EXPECT_EQ(e->settings.server_type, "uwsgi");
-  EXPECT_EQ(e->settings.http_port, "9100");
+  EXPECT_EQ(e->settings.server_type, ServerId::gunicorn);
+  EXPECT_EQ(e->settings.server_type_origin.text(), "file " + (dir.path() / "src/.warpdrive/server_type").string());
+  EXPECT_EQ(e->settings.http_port, 9100);
 }
 
 TEST(Settings, AppHomeFromTheDefaultBuildersVariable) {

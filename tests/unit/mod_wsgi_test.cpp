@@ -22,7 +22,7 @@ class ModWsgiPlan : public ::testing::Test {
     environment_.settings.app_root = root_;
     environment_.settings.src_root = root_ / "src";
     environment_.settings.app_home = root_ / "src";
-    environment_.settings.http_port = "8080";
+    environment_.settings.http_port = 8080;
     host_.httpd = "/usr/sbin/apache2";
     host_.modules_dir = "/usr/lib/apache2/modules";
     host_.modules = {"mod_mpm_prefork.so", "mod_mpm_event.so", "mod_mpm_worker.so", "mod_authz_core.so",
@@ -399,9 +399,7 @@ TEST_F(ModWsgiPlan, VirtualenvIsPythonHomeAndMustMatchModWsgisPython) {
 }
 
 TEST_F(ModWsgiPlan, PortAndMissingModules) {
-  environment_.settings.http_port = "http";
-  EXPECT_EQ(error(), "WARPDRIVE_HTTP_PORT='http': expected a port number between 1 and 65535");
-  environment_.settings.http_port = "8080";
+  environment_.settings.http_port = 8080;
   host_.modules.erase("mod_mpm_event.so");
   environment_.env.set("MOD_WSGI_SERVER_MPM", "event");
   EXPECT_EQ(error(), "MOD_WSGI_SERVER_MPM='event': Apache's mod_mpm_event.so is not installed in /usr/lib/apache2/modules");

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "server_registry.hpp"
+#include "settings.hpp"
 #include "start/detect.hpp"
 #include "start/python_server.hpp"
 #include "start/planner.hpp"
@@ -26,9 +28,9 @@ class StartPlan : public ::testing::Test {
     e_.settings.app_root = root_;
     e_.settings.src_root = root_ / "src";
     e_.settings.app_home = root_ / "src";
-    e_.settings.http_port = "8123";
-    e_.settings.deploy_mode = "auto";
-    e_.settings.server_type = "gunicorn";
+    e_.settings.http_port = 8123;
+    e_.settings.deploy_mode = DeployMode::automatic;
+    e_.settings.server_type = ServerId::gunicorn;
     e_.settings.shell_file = "app.sh";
     e_.settings.python_file = "app.py";
     e_.settings.wsgi_module = "wsgi";
@@ -60,19 +62,19 @@ class StartPlan : public ::testing::Test {
 TEST_F(StartPlan, AutoOrderShellBeforePythonBeforeProcfileBeforeWsgi) {
   put("wsgi.py", "application = None\n");
   put("Procfile", "worker: x\nweb: gunicorn -b :$PORT wsgi\n");
-  auto d = detect_app(e_, "gunicorn");
+  auto d = detect_app(e_, DetectDepth::full);
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(d->kind, AppKind::procfile);
   EXPECT_EQ(d->command, "gunicorn -b :$PORT wsgi");
   put("app.py", "print(1)\n");
-  EXPECT_EQ(detect_app(e_, "gunicorn")->kind, AppKind::python);
+  EXPECT_EQ(detect_app(e_, DetectDepth::full)->kind, AppKind::python);
   put("app.sh", "#!/bin/sh\n", true);
-  EXPECT_EQ(detect_app(e_, "gunicorn")->kind, AppKind::shell);
+  EXPECT_EQ(detect_app(e_, DetectDepth::full)->kind, AppKind::shell);
 }
 
 TEST_F(StartPlan, NonExecutableAppShIsSkippedWithAWarning) {
   put("app.sh", "#!/bin/sh\n");
-  auto d = detect_app(e_, "gunicorn");
+  auto d = detect_app(e_, DetectDepth::full);
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->kind, AppKind::default_page);
   ASSERT_EQ(d->warnings.size(), 1u);
@@ -82,7 +84,7 @@ TEST_F(StartPlan, NonExecutableAppShIsSkippedWithAWarning) {
 
 TEST_F(StartPlan, AppModuleNotFoundIsAnError) {
   e_.env.set("APP_MODULE", "myapp.web:app");
-  auto d = detect_app(e_, "gunicorn");
+  auto d = detect_app(e_, DetectDepth::full);
   ASSERT_FALSE(d.ok());
   std::string home = (root_ / "src").string();
   EXPECT_EQ(d.error().message, "APP_MODULE names module 'myapp.web', which was not found: no " + home +
@@ -91,32 +93,49 @@ TEST_F(StartPlan, AppModuleNotFoundIsAnError) {
 
 TEST_F(StartPlan, AppModuleMalformed) {
   e_.env.set("APP_MODULE", "app:create_app()");
-  auto d = detect_app(e_, "gunicorn");
+  auto d = detect_app(e_, DetectDepth::full);
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.error().message, "APP_MODULE is 'app:create_app()', not module:callable (for example mysite.wsgi:application)");
 }
 
 TEST_F(StartPlan, WsgiModeWithoutModuleIsAnError) {
-  e_.settings.deploy_mode = "wsgi";
-  auto d = detect_app(e_, "gunicorn");
+  e_.settings.deploy_mode = DeployMode::wsgi;
+  auto d = detect_app(e_, DetectDepth::full);
   ASSERT_FALSE(d.ok());
   std::string home = (root_ / "src").string();
   EXPECT_EQ(d.error().message, "the WSGI module 'wsgi' was not found: no " + home + "/wsgi.py or " + home +
                                    "/wsgi/__init__.py (set WARPDRIVE_WSGI_MODULE_NAME or APP_MODULE=module:callable)");
 }
 
-TEST_F(StartPlan, UnknownModeAndServerListValidOnes) {
-  e_.settings.deploy_mode = "fast";
-  auto p = plan_start(e_);
-  ASSERT_FALSE(p.ok());
-  EXPECT_EQ(p.error().message, "unknown deploy mode 'fast' (WARPDRIVE_DEPLOY_MODE or .warpdrive/deploy_mode); valid "
-                               "modes: auto, shell, python, wsgi, django, mod_wsgi, gunicorn, uwsgi, waitress");
-  e_.settings.deploy_mode = "auto";
-  e_.settings.server_type = "nginx";
-  p = plan_start(e_);
-  ASSERT_FALSE(p.ok());
-  EXPECT_EQ(p.error().message, "unknown server type 'nginx' (WARPDRIVE_SERVER_TYPE or .warpdrive/server_type); valid "
-                               "types: mod_wsgi, gunicorn, uwsgi, waitress");
+TEST(Settings, UnknownModeAndServerListValidOnes) {
+  auto mode = parse_deploy_mode("fast", "variable WARPDRIVE_DEPLOY_MODE");
+  ASSERT_FALSE(mode.ok());
+  EXPECT_EQ(mode.error().message, "unknown deploy mode 'fast' (variable WARPDRIVE_DEPLOY_MODE); valid modes: auto, shell, "
+                                  "python, wsgi, django, or a server name for full control (mod_wsgi, gunicorn, uwsgi, "
+                                  "waitress)");
+  auto full = parse_deploy_mode("uwsgi", "variable WARPDRIVE_DEPLOY_MODE");
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ(full->first, DeployMode::full_control);
+  EXPECT_EQ(full->second, ServerId::uwsgi);
+  auto port = parse_port("http", "WARPDRIVE_HTTP_PORT");
+  ASSERT_FALSE(port.ok());
+  EXPECT_EQ(port.error().message, "WARPDRIVE_HTTP_PORT is 'http', not a port number from 1 to 65535");
+  EXPECT_EQ(*parse_port("65535", "PORT"), 65535);
+  EXPECT_FALSE(parse_port("0", "PORT").ok());
+  EXPECT_FALSE(parse_port("65536", "PORT").ok());
+}
+
+TEST(ServerRegistry, EveryServerHasOneRowAndAPlanner) {
+  for (ServerId id : {ServerId::mod_wsgi, ServerId::gunicorn, ServerId::uwsgi, ServerId::waitress}) {
+    const ServerInfo& info = server_info(id);
+    EXPECT_EQ(info.id, id);
+    EXPECT_NE(info.plan, nullptr) << info.name;
+    EXPECT_FALSE(info.install.pip_packages.empty()) << info.name;
+    EXPECT_EQ(find_server(info.name), id);
+  }
+  EXPECT_EQ(server_registry().size(), 4u);
+  EXPECT_EQ(find_server("nginx"), std::nullopt);
+  EXPECT_EQ(server_names(), "mod_wsgi, gunicorn, uwsgi, waitress");
 }
 
 TEST_F(StartPlan, GunicornDefaults) {

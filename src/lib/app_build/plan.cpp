@@ -11,13 +11,14 @@
 
 #include "introspect/django.hpp"
 #include "process.hpp"
+#include "server_registry.hpp"
 #include "shell.hpp"
+#include "start/detect.hpp"
 
 namespace wd {
 
 namespace {
 
-constexpr std::string_view kServers = "mod_wsgi, gunicorn, uwsgi, waitress";
 
 struct LockFile {
   std::string_view file;
@@ -134,41 +135,35 @@ Result<std::string> wheelhouse_listing(const fs::path& dir) {
   return join(entries, "\n");
 }
 
-ServerCheck server_check(const AppEnvironment& e) {
+// The server start will run (start/detect.hpp answers for both), and what
+// the registry says it needs. A detection error (an APP_MODULE that only the
+// install provides, say) is a warning here: start reports it if it persists.
+ServerCheck server_check(const AppEnvironment& e, std::vector<std::string>& warnings) {
   const Settings& s = e.settings;
   ServerCheck c;
-  c.server = s.server_type;
-  fs::path venv_bin = s.app_root / "bin";
-  if (c.server == "gunicorn" || c.server == "waitress") {
-    c.modules = {c.server, "whitenoise"};
-    c.pip_packages = {c.server, "whitenoise"};
-    c.debian_packages = fmt::format("python3-{} python3-whitenoise", c.server);
-  } else if (c.server == "uwsgi") {
-    c.programs = {"uwsgi"};
-    c.files = {"/usr/lib/uwsgi/plugins/python3_plugin.so"};
-    c.venv_alternatives = {venv_bin / "uwsgi"};  // pip's uWSGI has Python built in
-    c.pip_packages = {"uwsgi"};
-    c.debian_packages = "uwsgi uwsgi-plugin-python3";
-  } else {  // mod_wsgi
-    c.programs = {"apache2"};
-    c.files = {"/usr/lib/apache2/modules/mod_wsgi.so"};
-    c.venv_alternatives = {venv_bin / "mod_wsgi-express"};
-    c.pip_packages = {"mod_wsgi"};
-    c.debian_packages = "apache2 libapache2-mod-wsgi-py3";
+  std::optional<ServerId> server = s.deploy_mode == DeployMode::full_control ? s.full_control_server : s.server_type;
+  auto detected = detect_app(e, DetectDepth::files);
+  if (detected) {
+    server = detected->server;
+    c.reason = detected->server_reason;
+  } else {
+    warnings.push_back(fmt::format("start will not find the application as the source is now: {}",
+                                   detected.error().message));
+    c.reason = fmt::format("{} (server type from the {})", server_name(*server), s.server_type_origin.text());
   }
-  // Start's own order: an app.sh or app.py is run without any server.
-  auto exists_in = [&](const std::string& name) {
-    fs::path p(name);
-    if (p.is_absolute()) return path_exists(p);
-    return path_exists(s.app_home / p) || path_exists(s.src_root / p);
-  };
-  if (s.deploy_mode == "shell" || s.deploy_mode == "python") {
+  if (!server) {
     c.needed = false;
-    c.skip_reason = fmt::format("deploy mode {} runs no WSGI server", s.deploy_mode);
-  } else if (s.deploy_mode == "auto" && (exists_in(s.shell_file) || exists_in(s.python_file))) {
-    c.needed = false;
-    c.skip_reason = fmt::format("the application has its own {} or {}", s.shell_file, s.python_file);
+    c.skip_reason = c.reason;
+    return c;
   }
+  const ServerInfo& info = server_info(*server);
+  c.server = std::string(info.name);
+  for (auto m : info.install.modules) c.modules.emplace_back(m);
+  for (auto p : info.install.programs) c.programs.emplace_back(p);
+  for (auto f : info.install.files) c.files.emplace_back(std::string(f));
+  for (auto v : info.install.venv_programs) c.venv_alternatives.push_back(s.app_root / "bin" / std::string(v));
+  for (auto p : info.install.pip_packages) c.pip_packages.emplace_back(p);
+  c.debian_packages = std::string(info.install.debian_packages);
   return c;
 }
 
@@ -211,12 +206,6 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
   plan.pip_src = s.app_root / "tmp" / "warpdrive" / "pip-src";
   plan.force = options.force || e.env.is_set("WARPDRIVE_FORCE_INSTALL");
   auto& inputs = plan.digest_inputs;
-
-  if (s.server_type != "mod_wsgi" && s.server_type != "gunicorn" && s.server_type != "uwsgi" &&
-      s.server_type != "waitress")
-    return make_error(
-        fmt::format("WARPDRIVE_SERVER_TYPE (or .warpdrive/server_type) is '{}'; valid server types are {}",
-                    s.server_type, kServers));
 
   // The interpreter: pyvenv.cfg holds its version, home and the system-site flag.
   WD_ASSIGN(std::string venv_cfg, file_fingerprint(s.app_root / "pyvenv.cfg"));
@@ -372,7 +361,7 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
   }
 
   // The server.
-  plan.server = server_check(e);
+  plan.server = server_check(e, plan.warnings);
   inputs.push_back({"server", plan.server.needed ? plan.server.server : "none (" + plan.server.skip_reason + ")"});
 
   plan.dependency_digest = digest_of(inputs);
@@ -382,10 +371,11 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
   // Django.
   plan.django.project = is_django_project(s);
   if (plan.django.project) {
-    bool mode_runs_it = s.deploy_mode == "auto" || s.deploy_mode == "django";
+    bool mode_runs_it = s.deploy_mode == DeployMode::automatic || s.deploy_mode == DeployMode::django;
     if (!mode_runs_it) {
-      plan.django.reason = fmt::format("deploy mode {} takes full control; a build hook can run collectstatic",
-                                       s.deploy_mode);
+      plan.django.reason = fmt::format("deploy mode {} ({}) does not collect static files; a build hook can run "
+                                       "collectstatic",
+                                       s.deploy_mode_name(), s.deploy_mode_origin.text());
     } else if (e.env.is_set("DISABLE_COLLECTSTATIC")) {
       plan.django.reason = "DISABLE_COLLECTSTATIC is set";
       plan.django.facts = true;
@@ -411,11 +401,13 @@ std::string describe_plan(const BuildPlan& plan, const VenvPlan& venv) {
   for (const auto& w : plan.warnings) out += "  warning: " + w + "\n";
   for (const auto& step : plan.installs) out += "  " + step.title + "\n    " + words(step.argv) + "\n";
   out += "server:\n";
-  if (plan.server.needed)
+  if (plan.server.needed) {
+    out += fmt::format("  {}\n", plan.server.reason);
     out += fmt::format("  check {} ({})\n", plan.server.server,
                        plan.server.modules.empty() ? "programs and modules" : "import " + join(plan.server.modules, ", "));
-  else
+  } else {
     out += "  no check: " + plan.server.skip_reason + "\n";
+  }
   out += "django:\n";
   if (!plan.django.project) out += "  not a Django project\n";
   else if (plan.django.collectstatic) out += "  collectstatic --noinput (skipped when nothing changed)\n";

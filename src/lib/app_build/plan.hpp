@@ -41,7 +41,8 @@ struct InstallStep {
 struct ServerCheck {
   std::string server;             // mod_wsgi, gunicorn, uwsgi, waitress
   bool needed = true;
-  std::string skip_reason;        // why not, when !needed
+  std::string reason;             // why this server (start/detect.hpp's answer)
+  std::string skip_reason;        // why none, when !needed
   std::vector<std::string> modules;          // must be importable by the app's python
   std::vector<std::string> programs;         // must be found (PATH, then /usr/sbin)
   std::vector<fs::path> files;               // must exist (Apache module, uWSGI plugin)

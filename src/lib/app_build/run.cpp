@@ -10,6 +10,7 @@
 #include "hooks.hpp"
 #include "log.hpp"
 #include "process.hpp"
+#include "server_registry.hpp"
 
 namespace wd {
 
@@ -133,12 +134,12 @@ Status ensure_server(const AppEnvironment& e, const BuildPlan& plan) {
     }
   }
   return make_error(fmt::format(
-      "the {} server (WARPDRIVE_SERVER_TYPE) cannot run: {} {} missing{}; install {} (Debian; build with "
+      "start will use {}, and it cannot run: {} {} missing{}; install {} (Debian; build with "
       "WARPDRIVE_SYSTEM_SITE_PACKAGES=1 so the virtualenv sees Debian's Python packages), or choose another "
-      "server with WARPDRIVE_SERVER_TYPE ({})",
-      c.server, join_phrases(missing), missing.size() == 1 ? "is" : "are",
+      "server with WARPDRIVE_SERVER_TYPE or .warpdrive/server_type ({})",
+      c.reason, join_phrases(missing), missing.size() == 1 ? "is" : "are",
       e.settings.pip_no_index ? " and WARPDRIVE_PIP_NO_INDEX forbids installing it with pip" : "",
-      c.debian_packages, "mod_wsgi, gunicorn, uwsgi, waitress"));
+      c.debian_packages, server_names()));
 }
 
 std::vector<fs::path> source_excludes(const Settings& s) {
@@ -272,7 +273,7 @@ Result<int> run_build(const Context& ctx, const BuildOptions& options) {
   if (plan.django.collectstatic || plan.django.facts) {
     const auto& prev = *previous;
     bool unchanged = plan.dependencies_unchanged && prev && prev->source_digest == source && prev->django &&
-                     prev->deploy_mode == s.deploy_mode && prev->app_home == s.app_home &&
+                     prev->deploy_mode == s.deploy_mode_name() && prev->app_home == s.app_home &&
                      (!plan.django.collectstatic || is_dir(prev->django->static_root));
     if (unchanged) {
       django = prev->django;
@@ -299,8 +300,8 @@ Result<int> run_build(const Context& ctx, const BuildOptions& options) {
   BuildRecord record;
   record.dependency_digest = plan.dependency_digest;
   record.source_digest = source;
-  record.server_type = s.server_type;
-  record.deploy_mode = s.deploy_mode;
+  record.server_type = std::string(server_name(s.server_type));
+  record.deploy_mode = s.deploy_mode_name();
   record.app_home = s.app_home;
   record.django = django;
   WD_TRY(save_build_record(app_root, record));

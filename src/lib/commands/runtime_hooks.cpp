@@ -64,7 +64,7 @@ Result<int> run_hook_command(Context& ctx, const HookCommand& hc, const Args& ar
   if (state == HookState::runnable) return hand_over(ctx, e.settings, hook_spec(e, hc.name));
 
   if (hc.without_hook == NoHook::tcp_check) {
-    int port = std::stoi(e.settings.http_port);
+    int port = e.settings.http_port;
     if (port_accepts(port, 1000)) return 0;
     return make_error(fmt::format("ready: nothing accepted a connection on 127.0.0.1:{} within 1 s", port));
   }

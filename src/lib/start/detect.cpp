@@ -5,10 +5,13 @@
 
 #include <fmt/format.h>
 
-#include "introspect/django.hpp"
+#include <toml++/toml.h>
+
 #include "build_record.hpp"
-#include "log.hpp"
+#include "introspect/django.hpp"
 #include "introspect/python_site.hpp"
+#include "log.hpp"
+#include "process.hpp"
 
 namespace wd {
 
@@ -23,15 +26,28 @@ std::optional<fs::path> find_app_file(const Settings& s, const std::string& name
   return std::nullopt;
 }
 
-// APP_SCRIPT / APP_FILE (the OpenShift builder's names) stand in for the
-// WARPDRIVE_* settings when those are left at their defaults.
-std::string shell_file(const AppEnvironment& e) {
-  if (e.settings.shell_file == "app.sh" && e.env.is_set("APP_SCRIPT")) return *e.env.get("APP_SCRIPT");
-  return e.settings.shell_file;
-}
-std::string python_file(const AppEnvironment& e) {
-  if (e.settings.python_file == "app.py" && e.env.is_set("APP_FILE")) return *e.env.get("APP_FILE");
-  return e.settings.python_file;
+// The script, file or module the app names explicitly: the OpenShift
+// builder's APP_SCRIPT / APP_FILE / APP_MODULE, or warpdrive's own
+// WARPDRIVE_SHELL_FILE / _PYTHON_FILE when changed from their defaults.
+// Only when none is named do app.sh and app.py apply as defaults (sclorg's rule 3).
+struct NamedEntry {
+  std::optional<std::string> script, file, module;
+  std::string script_origin, file_origin;
+  bool any() const { return script || file || module; }
+};
+NamedEntry named_entry(const AppEnvironment& e) {
+  const Settings& s = e.settings;
+  NamedEntry n;
+  if (s.shell_file != "app.sh") n.script = s.shell_file, n.script_origin = "WARPDRIVE_SHELL_FILE";
+  else if (e.env.is_set("APP_SCRIPT") && !e.env.get("APP_SCRIPT")->empty())
+    n.script = *e.env.get("APP_SCRIPT"), n.script_origin = "APP_SCRIPT";
+  if (s.python_file != "app.py") n.file = s.python_file, n.file_origin = "WARPDRIVE_PYTHON_FILE";
+  else if (e.env.is_set("APP_FILE") && !e.env.get("APP_FILE")->empty())
+    n.file = *e.env.get("APP_FILE"), n.file_origin = "APP_FILE";
+  if (e.env.is_set("APP_MODULE") && !e.env.get("APP_MODULE")->empty() && s.wsgi_module == "wsgi" &&
+      s.wsgi_callable == "application")
+    n.module = *e.env.get("APP_MODULE");
+  return n;
 }
 
 // Where the application's modules are looked for: APP_HOME, SRC_ROOT, then
@@ -91,8 +107,13 @@ Result<DjangoFacts> django_facts(const AppEnvironment& e, Detection& d) {
   return introspect_django(e);
 }
 
-Status detect_django(const AppEnvironment& e, Detection& d) {
+Status detect_django(const AppEnvironment& e, Detection& d, DetectDepth depth) {
   const Settings& s = e.settings;
+  if (depth == DetectDepth::files) {
+    d.kind = AppKind::django;
+    d.notes.push_back(fmt::format("Django project ({})", (s.app_home / "manage.py").string()));
+    return {};
+  }
   WD_ASSIGN(DjangoFacts facts, django_facts(e, d));
   std::string_view wsgi = facts.wsgi_application;
   size_t dot = wsgi.rfind('.');
@@ -124,46 +145,81 @@ Status detect_django(const AppEnvironment& e, Detection& d) {
   return add_configured_static(s, d);
 }
 
-// APP_MODULE, when set and WARPDRIVE_WSGI_MODULE_NAME is left at its default.
-Result<bool> detect_app_module(const AppEnvironment& e, Detection& d) {
+// APP_MODULE (the OpenShift builder's "module:callable").
+Status detect_app_module(const AppEnvironment& e, const std::string& spec_text, Detection& d) {
   const Settings& s = e.settings;
-  if (!e.env.is_set("APP_MODULE") || s.wsgi_module != "wsgi" || s.wsgi_callable != "application") return false;
-  WD_ASSIGN(auto spec, split_app_spec(*e.env.get("APP_MODULE"), "APP_MODULE"));
+  WD_ASSIGN(auto spec, split_app_spec(spec_text, "APP_MODULE"));
   WD_ASSIGN(d.target, target_for(s, spec.first, spec.second, "APP_MODULE"));
   d.kind = AppKind::wsgi;
   d.notes.push_back(fmt::format("WSGI application {}:{} (APP_MODULE)", spec.first, spec.second));
-  WD_TRY(add_configured_static(s, d));
-  return true;
+  return add_configured_static(s, d);
 }
 
-// A gunicorn.conf.py that sets wsgi_app (the OpenShift builder starts plain gunicorn then).
-Result<bool> detect_gunicorn_config(const AppEnvironment& e, const std::string& server, Detection& d) {
+// The gunicorn.conf.py the OpenShift builder looks at: in the source root,
+// else (warpdrive's own rule) in APP_HOME, where gunicorn finds it itself.
+std::optional<fs::path> gunicorn_config_file(const Settings& s) {
+  for (const fs::path& dir : {s.src_root, s.app_home})
+    if (is_file(dir / "gunicorn.conf.py")) return dir / "gunicorn.conf.py";
+  return std::nullopt;
+}
+
+// The server is gunicorn when the user chose it, or chose nothing and the app
+// is configured the OpenShift builder's way (which always runs gunicorn).
+bool gunicorn_by_default(const Settings& s) {
+  return s.server_type == ServerId::gunicorn || s.server_type_origin.kind == SettingOrigin::fallback;
+}
+
+// A gunicorn.conf.py that sets wsgi_app (sclorg's rule 1: gunicorn runs with
+// that configuration and nothing else; its bind decides the port).
+Result<bool> detect_gunicorn_config(const AppEnvironment& e, Detection& d) {
   const Settings& s = e.settings;
-  fs::path config = s.app_home / "gunicorn.conf.py";
-  WD_ASSIGN(auto text, read_file_if_exists(config));
+  auto config = gunicorn_config_file(s);
+  if (!config) return false;
+  WD_ASSIGN(auto text, read_file_if_exists(*config));
   if (!text) return false;
   ConfigWsgiApp app = gunicorn_config_wsgi_app(*text);
   if (!app.sets) return false;
-  if (server == "gunicorn") {
+  if (gunicorn_by_default(s)) {
     d.kind = AppKind::wsgi;
     d.app_in_server_config = true;
-    d.notes.push_back(fmt::format("WSGI application from wsgi_app in {} (gunicorn loads it)", config.string()));
+    d.server_config = *config;
+    d.notes.push_back(fmt::format("WSGI application from wsgi_app in {} (gunicorn loads it)", config->string()));
     WD_TRY(add_configured_static(s, d));
     if (!d.statics.empty())
       d.warnings.push_back("WARPDRIVE_WSGI_STATIC_URL is not served when gunicorn.conf.py names the application");
     return true;
   }
+  std::string server(server_name(s.server_type));
   if (!app.literal) {
     d.warnings.push_back(fmt::format("{} sets wsgi_app to an expression only gunicorn can evaluate; the server is {}, "
                                      "so it is not used",
-                                     config.string(), server));
+                                     config->string(), server));
     return false;
   }
-  WD_ASSIGN(auto spec, split_app_spec(*app.literal, fmt::format("wsgi_app in {}", config.string())));
-  WD_ASSIGN(d.target, target_for(s, spec.first, spec.second, fmt::format("wsgi_app in {}", config.string())));
+  WD_ASSIGN(auto spec, split_app_spec(*app.literal, fmt::format("wsgi_app in {}", config->string())));
+  WD_ASSIGN(d.target, target_for(s, spec.first, spec.second, fmt::format("wsgi_app in {}", config->string())));
   d.kind = AppKind::wsgi;
-  d.notes.push_back(fmt::format("WSGI application {}:{} (wsgi_app in {})", spec.first, spec.second, config.string()));
+  d.notes.push_back(fmt::format("WSGI application {}:{} (wsgi_app in {}, served by {})", spec.first, spec.second,
+                                config->string(), server));
   WD_TRY(add_configured_static(s, d));
+  return true;
+}
+
+// The module named like the project (sclorg's rule 5, when there is no wsgi.py).
+Result<bool> detect_project_module(const AppEnvironment& e, Detection& d) {
+  WD_ASSIGN(auto name, project_module_name(e));
+  if (!name || !is_dotted_name(*name)) return false;
+  auto script = find_module_file(module_search_dirs(e.settings), *name);
+  if (!script) {
+    d.notes.push_back(fmt::format("the project is named {}, but there is no module {} to serve", *name, *name));
+    return false;
+  }
+  d.target = WsgiTarget{*name, "application", *script};
+  d.kind = AppKind::wsgi;
+  d.notes.push_back(fmt::format("WSGI application {}:application: the module named like the project "
+                                "(as the OpenShift Python builder serves it)",
+                                *name));
+  WD_TRY(add_configured_static(e.settings, d));
   return true;
 }
 
@@ -190,17 +246,17 @@ Result<bool> detect_wsgi_module(const AppEnvironment& e, Detection& d, bool requ
   return true;
 }
 
-Result<bool> detect_shell(const AppEnvironment& e, Detection& d, bool required) {
-  std::string name = shell_file(e);
+// `required`: why a missing script is an error ("deploy mode shell", "APP_SCRIPT"); empty: it is not.
+Result<bool> detect_shell(const AppEnvironment& e, Detection& d, const std::string& name, const std::string& required) {
   auto path = find_app_file(e.settings, name);
   if (!path) {
-    if (required)
-      return make_error(fmt::format("deploy mode shell: no {} in {}", name, e.settings.app_home.string()));
+    if (!required.empty())
+      return make_error(fmt::format("{}: no {} in {}", required, name, e.settings.app_home.string()));
     return false;
   }
   if (!is_executable_file(*path)) {
     std::string why = fmt::format("{} is not executable (chmod +x {} to run it)", path->string(), path->string());
-    if (required) return make_error("deploy mode shell: " + why);
+    if (!required.empty()) return make_error(required + ": " + why);
     d.warnings.push_back(why + "; looking for another application");
     return false;
   }
@@ -210,12 +266,11 @@ Result<bool> detect_shell(const AppEnvironment& e, Detection& d, bool required) 
   return true;
 }
 
-Result<bool> detect_python(const AppEnvironment& e, Detection& d, bool required) {
-  std::string name = python_file(e);
+Result<bool> detect_python(const AppEnvironment& e, Detection& d, const std::string& name, const std::string& required) {
   auto path = find_app_file(e.settings, name);
   if (!path || !is_file(*path)) {
-    if (required)
-      return make_error(fmt::format("deploy mode python: no {} in {}", name, e.settings.app_home.string()));
+    if (!required.empty())
+      return make_error(fmt::format("{}: no {} in {}", required, name, e.settings.app_home.string()));
     return false;
   }
   d.kind = AppKind::python;
@@ -281,47 +336,169 @@ Result<std::pair<std::string, std::string>> split_app_spec(std::string_view spec
   return std::make_pair(module, callable);
 }
 
-Result<Detection> detect_app(const AppEnvironment& e, const std::string& server) {
-  const std::string& mode = e.settings.deploy_mode;
+namespace {
+
+// Which server runs what was detected, and why.
+void choose_server(const AppEnvironment& e, const NamedEntry& named, Detection& d) {
+  const Settings& s = e.settings;
+  switch (d.kind) {
+    case AppKind::shell:
+    case AppKind::python:
+    case AppKind::procfile:
+      d.server_reason = fmt::format("none: the application runs itself ({})", d.file.string());
+      return;
+    case AppKind::full_control:
+      d.server = s.full_control_server;
+      d.server_reason = fmt::format("{}: deploy mode {} ({}) takes full control", server_name(*d.server),
+                                    s.deploy_mode_name(), s.deploy_mode_origin.text());
+      return;
+    default:
+      break;
+  }
+  // Configured the OpenShift builder's way: it always runs gunicorn.
+  std::string sclorg;
+  if (d.app_in_server_config) sclorg = "wsgi_app in " + d.server_config.string();
+  else if (named.module) sclorg = "APP_MODULE";
+  else if (e.env.is_set("APP_CONFIG")) sclorg = "APP_CONFIG";
+  else if (e.env.is_set("GUNICORN_CMD_ARGS")) sclorg = "GUNICORN_CMD_ARGS";
+  if (!sclorg.empty() && s.server_type_origin.kind == SettingOrigin::fallback) {
+    d.server = ServerId::gunicorn;
+    d.server_reason = fmt::format("gunicorn: the application is set up for the OpenShift Python builder ({}), "
+                                  "which runs gunicorn, and no server type is set",
+                                  sclorg);
+    return;
+  }
+  d.server = s.server_type;
+  d.server_reason = fmt::format("{} (server type from the {})", server_name(s.server_type), s.server_type_origin.text());
+}
+
+Result<Detection> detect_kind(const AppEnvironment& e, const NamedEntry& named, DetectDepth depth) {
+  const Settings& s = e.settings;
   Detection d;
-  if (mode == "shell") {
-    WD_TRY(detect_shell(e, d, true));
+  switch (s.deploy_mode) {
+    case DeployMode::full_control:
+      d.kind = AppKind::full_control;
+      d.notes.push_back(fmt::format("deploy mode {}: full control; warpdrive adds only the bind and log options, the "
+                                    "rest comes from .warpdrive/server_args",
+                                    s.deploy_mode_name()));
+      return d;
+    case DeployMode::shell:
+      WD_TRY(detect_shell(e, d, named.script.value_or("app.sh"), "deploy mode shell"));
+      return d;
+    case DeployMode::python:
+      WD_TRY(detect_python(e, d, named.file.value_or("app.py"), "deploy mode python"));
+      return d;
+    case DeployMode::django:
+      if (!is_django_project(s))
+        return make_error(fmt::format("deploy mode django: no Django project in {} (no manage.py that mentions "
+                                      "DJANGO_SETTINGS_MODULE)",
+                                      s.app_home.string()));
+      WD_TRY(detect_django(e, d, depth));
+      return d;
+    case DeployMode::automatic:
+    case DeployMode::wsgi:
+      break;
+  }
+  bool automatic = s.deploy_mode == DeployMode::automatic;
+  WD_ASSIGN(bool config, detect_gunicorn_config(e, d));
+  if (config) return d;
+  if (automatic) {
+    if (named.script) {
+      WD_ASSIGN(bool found, detect_shell(e, d, *named.script, named.script_origin));
+      if (found) return d;
+    } else if (named.file) {
+      WD_ASSIGN(bool found, detect_python(e, d, *named.file, named.file_origin));
+      if (found) return d;
+    } else if (!named.any()) {
+      WD_ASSIGN(bool shell, detect_shell(e, d, "app.sh", ""));
+      if (shell) return d;
+      WD_ASSIGN(bool python, detect_python(e, d, "app.py", ""));
+      if (python) return d;
+    }
+  }
+  if (named.module) {
+    WD_TRY(detect_app_module(e, *named.module, d));
     return d;
   }
-  if (mode == "python") {
-    WD_TRY(detect_python(e, d, true));
-    return d;
-  }
-  if (mode == "django") {
-    if (!is_django_project(e.settings))
-      return make_error(fmt::format("deploy mode django: no Django project in {} (no manage.py that mentions "
-                                    "DJANGO_SETTINGS_MODULE)",
-                                    e.settings.app_home.string()));
-    WD_TRY(detect_django(e, d));
-    return d;
-  }
-  if (mode == "auto") {
-    WD_ASSIGN(bool shell, detect_shell(e, d, false));
-    if (shell) return d;
-    WD_ASSIGN(bool python, detect_python(e, d, false));
-    if (python) return d;
+  if (automatic) {
     WD_ASSIGN(bool procfile, detect_procfile(e, d));
     if (procfile) return d;
   }
-  if (mode == "auto" || mode == "wsgi") {
-    WD_ASSIGN(bool app_module, detect_app_module(e, d));
-    if (app_module) return d;
-    WD_ASSIGN(bool config, detect_gunicorn_config(e, server, d));
-    if (config) return d;
-    if (is_django_project(e.settings)) {
-      WD_TRY(detect_django(e, d));
-      return d;
-    }
-    WD_ASSIGN(bool wsgi, detect_wsgi_module(e, d, mode == "wsgi"));
-    if (wsgi) return d;
+  if (is_django_project(s)) {
+    WD_TRY(detect_django(e, d, depth));
+    return d;
   }
+  WD_ASSIGN(bool wsgi, detect_wsgi_module(e, d, false));
+  if (wsgi) return d;
+  WD_ASSIGN(bool project, detect_project_module(e, d));
+  if (project) return d;
+  if (!automatic) WD_TRY(detect_wsgi_module(e, d, true));  // the error naming the missing module
   d.kind = AppKind::default_page;
   return d;
+}
+
+}  // namespace
+
+Result<Detection> detect_app(const AppEnvironment& e, DetectDepth depth) {
+  NamedEntry named = named_entry(e);
+  WD_ASSIGN(Detection d, detect_kind(e, named, depth));
+  choose_server(e, named, d);
+  d.notes.insert(d.notes.begin(), fmt::format("deploy mode {} (from the {})", e.settings.deploy_mode_name(),
+                                              e.settings.deploy_mode_origin.text()));
+  d.notes.insert(d.notes.begin() + 1, "server: " + d.server_reason);
+  return d;
+}
+
+Result<std::optional<std::string>> project_module_name(const AppEnvironment& e) {
+  const Settings& s = e.settings;
+  auto normal = [](std::string name) {
+    std::replace(name.begin(), name.end(), '-', '_');
+    std::replace(name.begin(), name.end(), '.', '_');
+    return std::optional<std::string>(name);
+  };
+  fs::path pyproject = s.src_root / "pyproject.toml";
+  if (is_file(pyproject)) {
+    WD_ASSIGN(std::string text, read_file(pyproject));
+    try {
+      toml::table t = toml::parse(text, pyproject.string());
+      if (auto n = t["project"]["name"].value<std::string>()) return normal(*n);
+      if (auto n = t["tool"]["poetry"]["name"].value<std::string>()) return normal(*n);
+    } catch (const toml::parse_error& err) {
+      return make_error(fmt::format("{} is not valid TOML: {}", pyproject.string(), err.description()));
+    }
+  }
+  fs::path setup_cfg = s.src_root / "setup.cfg";
+  if (is_file(setup_cfg)) {
+    WD_ASSIGN(std::string text, read_file(setup_cfg));
+    std::istringstream in(text);
+    bool metadata = false;
+    for (std::string line; std::getline(in, line);) {
+      std::string t = trim(line);
+      if (!t.empty() && t.front() == '[') metadata = t == "[metadata]";
+      else if (metadata && t.rfind("name", 0) == 0) {
+        std::string rest = trim(std::string_view(t).substr(4));
+        if (!rest.empty() && (rest[0] == '=' || rest[0] == ':')) {
+          std::string value = trim(std::string_view(rest).substr(1));
+          if (!value.empty()) return normal(value);
+        }
+      }
+    }
+  }
+  fs::path setup_py = s.src_root / "setup.py";
+  if (is_file(setup_py)) {
+    // setup.py is the user's own program: run it as the OpenShift builder does.
+    fs::path python = s.has_virtualenv() ? s.app_root / "bin" / "python" : fs::path("python3");
+    ProcessSpec spec{{python.string(), "setup.py", "--name"}, e.env, s.src_root, {}, s.debug};
+    auto out = run_capture(spec);
+    if (out && out->exit_status == 0) {
+      std::string last;
+      std::istringstream in(out->out);
+      for (std::string line; std::getline(in, line);)
+        if (!trim(line).empty()) last = trim(line);
+      if (!last.empty() && last != "UNKNOWN") return normal(last);
+    }
+  }
+  return std::optional<std::string>{};
 }
 
 }  // namespace wd

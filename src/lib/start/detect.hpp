@@ -1,8 +1,13 @@
-// Detecting the application `start` serves, in the deploy mode's order
-// (docs/start.md): app.sh, app.py, a Procfile web: line, APP_MODULE, a
-// gunicorn.conf.py setting wsgi_app, a Django project, the WSGI module file,
-// else warpdrive's default page. Reads files only; runs nothing (except
-// Django introspection when there is no build record).
+// What `start` will run, and with which server: the one answer build (to
+// know which server to install and check) and start (to plan the launch)
+// both ask. In mode auto (docs/start.md, "What start runs"): a
+// gunicorn.conf.py that sets wsgi_app; the script, file or module the app
+// names (APP_SCRIPT, APP_FILE, APP_MODULE, or WARPDRIVE_SHELL_FILE /
+// _PYTHON_FILE); else app.sh, app.py; a Procfile web: line; a Django project;
+// the WSGI module file; the module named like the project (setup.py,
+// setup.cfg, pyproject.toml); else warpdrive's default page. Reads files only
+// and runs nothing, except Django introspection (depth full, no build record)
+// and `setup.py --name` when only setup.py can name the project.
 #pragma once
 
 #include <optional>
@@ -15,11 +20,12 @@
 
 namespace wd {
 
-inline constexpr std::string_view kDeployModes[] = {"auto", "shell", "python", "wsgi", "django",
-                                                     "mod_wsgi", "gunicorn", "uwsgi", "waitress"};
-inline constexpr std::string_view kServerTypes[] = {"mod_wsgi", "gunicorn", "uwsgi", "waitress"};
+enum class AppKind { shell, python, procfile, wsgi, django, default_page, full_control };
 
-enum class AppKind { shell, python, procfile, wsgi, django, default_page };
+// How far detection goes: `files` decides the kind and the server from files
+// alone (what build needs before it installs anything); `full` also learns
+// Django's settings (the WSGI application and static files) for start.
+enum class DetectDepth { files, full };
 
 struct Detection {
   AppKind kind = AppKind::default_page;
@@ -28,14 +34,22 @@ struct Detection {
   std::optional<WsgiTarget> target;  // wsgi, django (none for default_page: start adds the page)
   std::vector<StaticMount> statics;
   bool app_in_server_config = false;  // gunicorn.conf.py sets wsgi_app and the server is gunicorn
+  fs::path server_config;             // that gunicorn.conf.py
+  std::optional<ServerId> server;     // the server that runs it; none: the app runs itself
+  std::string server_reason;          // why that server (or none), for --dry-run and build
   std::vector<std::string> notes;
   std::vector<std::string> warnings;
 };
 
-// Detects the application for the deploy mode of environment.settings
-// (auto, shell, python, wsgi or django; the server-name modes detect nothing).
-// `server` is the server that will run a WSGI application.
-Result<Detection> detect_app(const AppEnvironment& environment, const std::string& server);
+// Detects the application and its server for the deploy mode of
+// environment.settings (a full-control mode detects nothing: its server runs
+// with the options of .warpdrive/server_args).
+Result<Detection> detect_app(const AppEnvironment& environment, DetectDepth depth = DetectDepth::full);
+
+// The project's own name, as sclorg finds it: pyproject.toml's [project] or
+// [tool.poetry] name, setup.cfg's [metadata] name, else `setup.py --name`
+// (run with the app's Python); '-' becomes '_'. nullopt when none names it.
+Result<std::optional<std::string>> project_module_name(const AppEnvironment& environment);
 
 // The command of the first `web:` line of a Procfile, or nullopt.
 std::optional<std::string> procfile_web_command(std::string_view procfile);

@@ -53,6 +53,12 @@ Result<LaunchPlan> plan_gunicorn(const ServerInput& input) {
     plan.argv.push_back(config.string());
     plan.notes.push_back(fmt::format("gunicorn configuration: {} (APP_CONFIG)", config.string()));
     config_mode = true;
+  } else if (!input.server_config.empty() && input.server_config.parent_path() != s.app_home) {
+    // The source root's gunicorn.conf.py (the OpenShift builder's), with APP_HOME elsewhere.
+    plan.argv.push_back("--config");
+    plan.argv.push_back(input.server_config.string());
+    plan.notes.push_back(fmt::format("gunicorn configuration: {}", input.server_config.string()));
+    config_mode = true;
   } else if (is_file(s.app_home / "gunicorn.conf.py")) {
     plan.notes.push_back(fmt::format("gunicorn configuration: {} (gunicorn loads it itself)",
                                      (s.app_home / "gunicorn.conf.py").string()));
@@ -61,7 +67,7 @@ Result<LaunchPlan> plan_gunicorn(const ServerInput& input) {
 
   const WorkerSizing& w = input.workers;
   if (config_mode) {
-    plan.env_additions.set("PORT", s.http_port);
+    plan.env_additions.set("PORT", s.http_port_text());
     if (!input.full_control) plan.env_additions.set("WEB_CONCURRENCY", std::to_string(w.processes));
     plan.notes.push_back(fmt::format("the configuration file's settings win; warpdrive's defaults apply through "
                                      "PORT={} (bind 0.0.0.0:{}) and WEB_CONCURRENCY={} (workers)",
@@ -82,7 +88,7 @@ Result<LaunchPlan> plan_gunicorn(const ServerInput& input) {
     }
     if (!has_option(user, {"--bind", "-b"})) {
       plan.argv.push_back("--bind");
-      plan.argv.push_back("0.0.0.0:" + s.http_port);
+      plan.argv.push_back(fmt::format("0.0.0.0:{}", s.http_port));
     }
     if (!has_option(user, {"--access-logfile"})) {
       plan.argv.push_back("--access-logfile");

@@ -52,6 +52,7 @@ struct ServerInput {
   std::vector<std::string> server_args;      // .warpdrive/server_args, variables expanded
   WorkerSizing workers;
   bool app_in_server_config = false;         // gunicorn.conf.py sets wsgi_app: gunicorn loads the app itself
+  fs::path server_config;                    // that gunicorn.conf.py
 };
 
 // The launch: exec argv in cwd with env (= the deploy environment plus additions).

@@ -711,7 +711,7 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   MpmSizing mpm = size_mpm(o, processes, threads);
 
   // 4. Port and account.
-  std::string port = o.port.value_or(settings.http_port);
+  std::string port = o.port.value_or(settings.http_port_text());
   {
     bool digits = !port.empty() && port.size() <= 5 &&
                   std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });

@@ -9,6 +9,7 @@
 #include "embedded.hpp"
 #include "process.hpp"
 #include "shell.hpp"
+#include "server_registry.hpp"
 #include "start/detect.hpp"
 #include "start/mod_wsgi.hpp"
 #include "start/server_args.hpp"
@@ -18,29 +19,6 @@
 namespace wd {
 
 namespace {
-
-std::string joined(std::span<const std::string_view> names) {
-  std::string out;
-  for (auto n : names) out += (out.empty() ? "" : ", ") + std::string(n);
-  return out;
-}
-
-template <size_t N>
-bool one_of(const std::string& value, const std::string_view (&names)[N]) {
-  return std::find(std::begin(names), std::end(names), value) != std::end(names);
-}
-
-Status validate(const Settings& s) {
-  if (!one_of(s.deploy_mode, kDeployModes))
-    return make_error(fmt::format("unknown deploy mode '{}' (WARPDRIVE_DEPLOY_MODE or .warpdrive/deploy_mode); "
-                                  "valid modes: {}",
-                                  s.deploy_mode, joined(kDeployModes)));
-  if (!one_of(s.server_type, kServerTypes))
-    return make_error(fmt::format("unknown server type '{}' (WARPDRIVE_SERVER_TYPE or .warpdrive/server_type); "
-                                  "valid types: {}",
-                                  s.server_type, joined(kServerTypes)));
-  return {};
-}
 
 Result<std::optional<int>> positive_env(const EnvVars& env, const std::string& name) {
   if (!env.is_set(name)) return std::optional<int>{};
@@ -62,8 +40,11 @@ Result<GeneratedFile> default_page_file(const Settings& s) {
   return GeneratedFile{default_page_target(s).script, std::string(*text), 0644};
 }
 
-Result<LaunchPlan> plan_server(const AppEnvironment& e, const std::string& server, bool full_control, Detection& d) {
+Result<LaunchPlan> plan_server(const AppEnvironment& e, Detection& d) {
   const Settings& s = e.settings;
+  const ServerInfo& info = server_info(*d.server);
+  const std::string server(info.name);
+  bool full_control = d.kind == AppKind::full_control;
   ServerInput input;
   input.environment = &e;
   input.server = server;
@@ -71,19 +52,14 @@ Result<LaunchPlan> plan_server(const AppEnvironment& e, const std::string& serve
   input.target = d.target;
   input.statics = d.statics;
   input.app_in_server_config = d.app_in_server_config;
+  input.server_config = d.server_config;
   bool default_page = !input.target && !d.app_in_server_config;
   if (default_page) input.target = default_page_target(s);
   WD_ASSIGN(ServerArgs args, load_server_args(s, server, e.env));
   input.server_args = args.words;
   WD_ASSIGN(input.workers, choose_workers(e, server));
 
-  Result<LaunchPlan> planned = make_error("");
-  if (server == "gunicorn") planned = plan_gunicorn(input);
-  else if (server == "uwsgi") planned = plan_uwsgi(input);
-  else if (server == "waitress") planned = plan_waitress(input);
-  else planned = plan_mod_wsgi(input);
-  if (!planned) return std::move(planned).error();
-  LaunchPlan plan = std::move(*planned);
+  WD_ASSIGN(LaunchPlan plan, info.plan(input));
 
   if (default_page && !full_control) {
     WD_ASSIGN(GeneratedFile page, default_page_file(s));
@@ -104,6 +80,7 @@ std::string mode_name(AppKind kind) {
     case AppKind::wsgi: return "wsgi";
     case AppKind::django: return "django";
     case AppKind::default_page: return "default";
+    case AppKind::full_control: return "full control";
   }
   return "";
 }
@@ -127,7 +104,7 @@ Result<WorkerSizing> choose_workers(const AppEnvironment& e, const std::string& 
     w.user_set = true;
     w.reason = fmt::format("WEB_CONCURRENCY={}", *concurrency);
   }
-  if (server == "mod_wsgi") {
+  if (server == "mod_wsgi") {  // mod_wsgi-express's own variables
     WD_ASSIGN(auto processes, positive_env(e.env, "MOD_WSGI_PROCESSES"));
     WD_ASSIGN(auto threads, positive_env(e.env, "MOD_WSGI_THREADS"));
     if (processes) w.processes = *processes;
@@ -142,21 +119,10 @@ Result<WorkerSizing> choose_workers(const AppEnvironment& e, const std::string& 
 
 Result<LaunchPlan> plan_start(const AppEnvironment& e) {
   const Settings& s = e.settings;
-  WD_TRY(validate(s));
-  bool full_control = one_of(s.deploy_mode, kServerTypes);
-  std::string server = full_control ? s.deploy_mode : s.server_type;
-
-  Detection d;
-  if (!full_control) {
-    WD_ASSIGN(d, detect_app(e, server));
-  } else {
-    d.notes.push_back(fmt::format("deploy mode {}: full control; warpdrive adds only the bind and log options, the "
-                                  "rest comes from .warpdrive/server_args",
-                                  server));
-  }
+  WD_ASSIGN(Detection d, detect_app(e, DetectDepth::full));
 
   LaunchPlan plan;
-  switch (full_control ? AppKind::wsgi : d.kind) {
+  switch (d.kind) {
     case AppKind::shell: {
       WD_ASSIGN(ServerArgs args, load_server_args(s, "shell", e.env));
       plan.argv = {d.file.string()};
@@ -178,15 +144,16 @@ Result<LaunchPlan> plan_start(const AppEnvironment& e) {
       break;
     case AppKind::wsgi:
     case AppKind::django:
-    case AppKind::default_page: {
-      WD_ASSIGN(plan, plan_server(e, server, full_control, d));
+    case AppKind::default_page:
+    case AppKind::full_control: {
+      WD_ASSIGN(plan, plan_server(e, d));
       break;
     }
   }
-  plan.mode = full_control ? server : mode_name(d.kind);
+  plan.mode = d.kind == AppKind::full_control ? s.deploy_mode_name() : mode_name(d.kind);
   if (plan.cwd.empty()) plan.cwd = s.app_home;
-  if (!plan.env_additions.has("PORT") && e.env.get_or("PORT", "") != s.http_port)
-    plan.env_additions.set("PORT", s.http_port);
+  if (!plan.env_additions.has("PORT") && e.env.get_or("PORT", "") != s.http_port_text())
+    plan.env_additions.set("PORT", s.http_port_text());
   plan.notes.insert(plan.notes.begin(), d.notes.begin(), d.notes.end());
   plan.warnings.insert(plan.warnings.begin(), d.warnings.begin(), d.warnings.end());
   return plan;

@@ -67,7 +67,7 @@ Result<LaunchPlan> plan_uwsgi(const ServerInput& input) {
   }
   if (!has_option(user, {"--http-socket", "--http", "--socket", "-s"})) {
     plan.argv.push_back("--http-socket");
-    plan.argv.push_back("0.0.0.0:" + s.http_port);
+    plan.argv.push_back(fmt::format("0.0.0.0:{}", s.http_port));
   }
   for (const char* flag : {"--master", "--single-interpreter", "--die-on-term"}) plan.argv.push_back(flag);
   if (s.has_virtualenv()) {
