@@ -49,7 +49,15 @@ Status save_build_record(const fs::path& app_root, const BuildRecord& r) {
     j["django"] = nullptr;
   }
   WD_TRY(make_dirs(app_root / "markers"));
-  return write_file_atomic(build_record_path(app_root), j.dump(2) + "\n");
+  std::string text;
+  try {
+    text = j.dump(2) + "\n";
+  } catch (const nlohmann::json::type_error&) {
+    // JSON holds only UTF-8; a path in another encoding cannot be recorded faithfully.
+    return make_error(fmt::format("cannot write {}: a path or setting in it is not valid UTF-8 (APP_HOME {})",
+                                  build_record_path(app_root).string(), r.app_home.string()));
+  }
+  return write_file_atomic(build_record_path(app_root), text);
 }
 
 }  // namespace wd

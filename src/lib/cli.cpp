@@ -1,4 +1,5 @@
 #include "cli.hpp"
+#include "process.hpp"
 
 #include <algorithm>
 #include <iostream>
@@ -105,30 +106,49 @@ Result<bool> parse_options(CLI::App& app, const Args& args) {
   return true;
 }
 
-int main_entry(int argc, char** argv, char** envp) {
+namespace {
+
+Result<int> run_command_line(int argc, char** argv, char** envp) {
   Context ctx = Context::capture(argc, argv, envp);
   Args args(argv + (argc > 0 ? 1 : 0), argv + argc);
-
-  Result<int> result = 0;
-  if (ctx.invoked_as == "warpdrive-exec") {
-    result = cmd_exec(ctx, args);
-  } else if (ctx.invoked_as == "warpdrive-shell") {
-    result = cmd_shell(ctx, args);
-  } else if (args.empty()) {
+  if (ctx.invoked_as == "warpdrive-exec") return cmd_exec(ctx, args);
+  if (ctx.invoked_as == "warpdrive-shell") return cmd_shell(ctx, args);
+  if (args.empty()) {
     (void)cmd_help(ctx, {});
     return kExitUsage;
-  } else if (args[0] == "--version" || args[0] == "-V") {
+  }
+  if (args[0] == "--version" || args[0] == "-V") {
     std::cout << "warpdrive " << WARPDRIVE_VERSION << "\n";
     return 0;
-  } else if (args[0] == "--help" || args[0] == "-h") {
-    result = cmd_help(ctx, {});
-  } else {
-    result = dispatch(ctx, args[0], Args(args.begin() + 1, args.end()));
+  }
+  if (args[0] == "--help" || args[0] == "-h") return cmd_help(ctx, {});
+  return dispatch(ctx, args[0], Args(args.begin() + 1, args.end()));
+}
+
+}  // namespace
+
+int main_entry(int argc, char** argv, char** envp) {
+  // Stop requests wait for the places that act on them (process.hpp).
+  prepare_stop_handling();
+  Result<int> result = 0;
+  // Expected failures are Results; an exception is a bug or a library's
+  // surprise, and is reported the same way, once.
+  try {
+    result = run_command_line(argc, argv, envp);
+  } catch (const std::exception& e) {
+    result = make_error(fmt::format("internal error: {}", e.what()));
+  } catch (...) {
+    result = make_error("internal error: an unknown exception");
   }
   std::cout.flush();
   if (!result) {
     if (!result.error().message.empty()) print_error(result.error().message);
     return result.error().exit_status;
+  }
+  // A stop request that came while nothing was running: honour it now.
+  if (int sig = take_pending_stop()) {
+    print_error(stop_error(sig).message);
+    return 128 + sig;
   }
   return *result;
 }

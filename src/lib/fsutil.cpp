@@ -80,6 +80,23 @@ Status write_file_atomic(const fs::path& path, std::string_view contents, mode_t
   return {};
 }
 
+std::optional<std::string> not_a_regular_file(const fs::path& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
+  if (S_ISLNK(st.st_mode)) {
+    std::error_code ec;
+    fs::path target = fs::read_symlink(path, ec);
+    if (::stat(path.c_str(), &st) != 0)
+      return fmt::format("is a symbolic link to {}, which does not exist", target.string());
+  }
+  if (S_ISREG(st.st_mode)) return std::nullopt;
+  if (S_ISDIR(st.st_mode)) return "is a directory";
+  if (S_ISFIFO(st.st_mode)) return "is a FIFO (named pipe), not a regular file";
+  if (S_ISSOCK(st.st_mode)) return "is a socket, not a regular file";
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) return "is a device, not a regular file";
+  return "is not a regular file";
+}
+
 Status make_dirs(const fs::path& dir, mode_t mode) {
   if (dir.empty() || is_dir(dir)) return {};
   if (dir.has_parent_path() && dir.parent_path() != dir) WD_TRY(make_dirs(dir.parent_path(), mode));

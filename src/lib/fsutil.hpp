@@ -39,6 +39,12 @@ bool is_executable_file(const fs::path& path);
 // access(W_OK) on an existing directory.
 bool is_writable_dir(const fs::path& path);
 
+// Why `path`, which must be a regular file to read or run, is not one: "is a
+// FIFO", "is a socket", "is a symbolic link to X, which does not exist", ...
+// nullopt for a regular file (or a link to one) and for no file at all. A
+// FIFO would make whoever opens it wait for a writer forever.
+std::optional<std::string> not_a_regular_file(const fs::path& path);
+
 // Strips leading and trailing white space.
 std::string trim(std::string_view s);
 

@@ -1,7 +1,6 @@
 #include "hooks.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -15,6 +14,8 @@ Result<HookState> check_hook(const Settings& settings, std::string_view name) {
   if (!path_exists(path)) return HookState::absent;
   if (is_dir(path))
     return make_error(fmt::format("hook {} is a directory; a hook must be an executable file", path.string()));
+  if (auto why = not_a_regular_file(path))
+    return make_error(fmt::format("hook {} {}; a hook must be an executable file", path.string(), *why));
   if (!is_executable_file(path)) {
     warn(fmt::format("hook {} is not executable; not running it (chmod +x {} to run it)", path.string(),
                      path.string()));
@@ -53,15 +54,7 @@ Status run_deploy_cfg_once(const AppEnvironment& environment) {
 
   WD_TRY(make_dirs(markers));
   fs::path lock_path = markers / ".deploy-cfg.lock";
-  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0664);
-  if (fd < 0) return make_error(fmt::format("cannot open {}: {}", lock_path.string(), errno_text(errno)));
-  while (::flock(fd, LOCK_EX) != 0) {
-    if (errno != EINTR) {
-      int err = errno;
-      ::close(fd);
-      return make_error(fmt::format("cannot lock {}: {}", lock_path.string(), errno_text(err)));
-    }
-  }
+  WD_ASSIGN(int fd, lock_exclusive(lock_path, ""));
   Status result;
   if (!path_exists(marker)) {  // nobody ran it while we waited for the lock
     result = run_hook(environment, "deploy-cfg");

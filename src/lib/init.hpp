@@ -1,6 +1,9 @@
-// warpdrive as process 1 of a container: a minimal init in the manner of
-// tini. It runs the program as a child, forwards signals to it, reaps every
-// zombie (re-parented orphans included) and exits with the child's status.
+// warpdrive as the parent of the program it hands over to: a minimal init in
+// the manner of tini. It runs the program as a child in a process group of its
+// own, passes signals on, reaps every zombie (re-parented orphans included),
+// bounds a stop (the stop signal is repeated each second, then SIGKILL after
+// kStopGrace), lets nothing the program started outlive it, and exits with
+// the program's status.
 #pragma once
 
 #include "error.hpp"
@@ -13,11 +16,21 @@ namespace wd {
 // status, or 128+N when it died of signal N.
 Result<int> run_as_init(const ProcessSpec& spec);
 
+// How a command hands over to its program.
+enum class Handover {
+  // exec() it; or, when this process is PID 1 (and WARPDRIVE_RUN_AS_PID1 is
+  // unset), run it under the init loop (exec, shell, the runtime hooks).
+  exec,
+  // Always under the init loop unless WARPDRIVE_RUN_AS_PID1 is set (start: a
+  // server's stop is bounded and nothing it starts outlives it).
+  supervise,
+  // Always under the init loop (a server that signals its own process group).
+  own_process_group,
+};
+
 // The one way warpdrive hands over to a program (exec, shell, start, runtime
-// hooks): exec() it, or run it under the init loop when this process is PID 1
-// (and WARPDRIVE_RUN_AS_PID1 is unset) or when the program needs a process
-// group of its own. Returns only an exit status to pass on.
+// hooks). Returns only an exit status to pass on.
 Result<int> hand_over(const Context& ctx, const Settings& settings, const ProcessSpec& spec,
-                      bool own_process_group = false);
+                      Handover how = Handover::exec);
 
 }  // namespace wd

@@ -40,47 +40,67 @@ fs::path env_program() {
 
 }  // namespace
 
+bool is_shell_name(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 Result<EnvVars> source_shell_files(const EnvVars& base, const std::vector<fs::path>& files,
                                    const fs::path& cwd, bool trace) {
   std::vector<fs::path> present;
   for (const auto& f : files) {
     if (is_dir(f)) return make_error(fmt::format("{}: is a directory, expected a shell file", f.string()));
+    if (auto why = not_a_regular_file(f))
+      return make_error(fmt::format("{}: {}; expected a shell file", f.string(), *why));
     if (path_exists(f)) present.push_back(f);
   }
   if (present.empty()) return base;
 
   // The script is fixed text; the file names reach it as positional
-  // parameters. Before sourcing file N it writes the record "N" to fd 3, and
-  // at the end "=" followed by the environment (NUL-separated, `env -0`), so
-  // a failure (including a syntax error, which ends sh at once) is pinned on
-  // the last file it started.
+  // parameters. Its standard output is the channel back to warpdrive: before
+  // sourcing file N it writes the record "N", and at the end "=" followed by
+  // the environment (NUL-separated, `env -0`), so a failure (including a
+  // syntax error, which ends sh at once) is pinned on the last file it
+  // started. The files' code runs with its standard output on stderr.
   std::string script = "set -a\n";
   for (size_t i = 0; i < present.size(); ++i)
-    script += fmt::format("printf '{}\\0' >&3; . \"${}\" || exit\n", i, i + 1);
-  script += fmt::format("printf '=\\0' >&3; exec {} -0 >&3\n", shell_quote(env_program().string()));
+    script += fmt::format("printf '{}\\0'; {{ . \"${}\"; }} >&2 || exit\n", i, i + 1);
+  script += fmt::format("printf '=\\0'; exec {} -0\n", shell_quote(env_program().string()));
 
   ProcessSpec spec;
   spec.argv = {"/bin/sh", "-c", script, "sh"};
   for (const auto& f : present) spec.argv.push_back(f.string());
   spec.env = base;
   spec.cwd = cwd;
-  spec.redirects = {{STDOUT_FILENO, STDERR_FILENO}};
   spec.trace = trace;
-  WD_ASSIGN(Captured captured, run_capture(spec, 3));
-  const std::string& out = captured.out;
-  int status = captured.exit_status;
+  WD_ASSIGN(Captured captured, run_capture(spec, STDOUT_FILENO));
+  std::string_view out = captured.out;
+  // The records "0".."N-1", then "=" and the environment.
   size_t current = 0;
-  size_t pos = 0;
-  while (pos < out.size() && out[pos] != '=') {
-    auto nul = out.find('\0', pos);
-    if (nul == std::string::npos) break;
-    current = std::stoul(out.substr(pos, nul - pos));
-    pos = nul + 1;
+  bool complete = false;
+  for (size_t i = 0; i <= present.size() && !out.empty(); ++i) {
+    size_t nul = out.find('\0');
+    if (nul == std::string_view::npos) break;
+    std::string_view record = out.substr(0, nul);
+    out.remove_prefix(nul + 1);
+    if (record == "=") {
+      complete = true;
+      break;
+    }
+    if (record != std::to_string(i)) break;
+    current = i;
   }
-  if (status != 0 || pos >= out.size() || out[pos] != '=')
-    return make_error(fmt::format("cannot source {}: /bin/sh exited with status {}",
-                                  present[std::min(current, present.size() - 1)].string(), status));
-  EnvVars result = EnvVars::from_nul_separated(std::string_view(out).substr(pos + 2));
+  const fs::path& file = present[current];
+  if (captured.exit_status != 0)
+    return make_error(fmt::format("cannot source {}: /bin/sh exited with status {}", file.string(),
+                                  captured.exit_status));
+  if (!complete)
+    return make_error(fmt::format("cannot source {}: /bin/sh did not report the environment back", file.string()));
+  EnvVars result = EnvVars::from_nul_separated(out);
   // Variables the shell maintains for itself are not the files' doing.
   for (const char* name : {"PWD", "OLDPWD", "SHLVL", "_"}) {
     if (auto old = base.get(name))
@@ -88,6 +108,10 @@ Result<EnvVars> source_shell_files(const EnvVars& base, const std::vector<fs::pa
     else
       result.unset(name);
   }
+  // A shell drops what it cannot hold as a variable; the files could not
+  // have changed those, so they pass through as they came.
+  for (const auto& [name, value] : base.vars())
+    if (!is_shell_name(name) && !result.has(name)) result.set(name, value);
   return result;
 }
 

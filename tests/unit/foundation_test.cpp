@@ -2,8 +2,10 @@
 // file helpers (which run real /bin/sh, as the binary does).
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.hpp"
@@ -82,6 +84,48 @@ TEST(SourceShellFiles, NamesTheFailingFile) {
   ASSERT_FALSE(env);
   EXPECT_EQ(env.error().message,
             "cannot source " + (dir.path() / "bad").string() + ": /bin/sh exited with status 1");
+}
+
+TEST(SourceShellFiles, WritesOnAnyDescriptorAreNotTheEnvironment) {
+  TempDir dir;
+  dir.write("env", "A=1\nprintf '0\\0=\\0B=forged\\0'\n(printf 'x' >&3) 2>/dev/null\nB2=2\n");
+  EnvVars base;
+  base.set("PATH", "/usr/bin:/bin");
+  auto env = source_shell_files(base, {dir.path() / "env"}, dir.path(), false);
+  ASSERT_TRUE(env) << env.error().message;
+  EXPECT_EQ(env->get("A"), "1");
+  EXPECT_FALSE(env->has("B"));
+}
+
+TEST(SourceShellFiles, NamesNoShellCanHoldPassThrough) {
+  TempDir dir;
+  dir.write("env", "A=1\n");
+  EnvVars base;
+  base.set("PATH", "/usr/bin:/bin");
+  base.set("my-var", "x");
+  base.set("BASH_FUNC_f%%", "() {  :\n}");
+  auto env = source_shell_files(base, {dir.path() / "env"}, dir.path(), false);
+  ASSERT_TRUE(env) << env.error().message;
+  EXPECT_EQ(env->get("my-var"), "x");
+  EXPECT_EQ(env->get("BASH_FUNC_f%%"), "() {  :\n}");
+}
+
+TEST(SourceShellFiles, AFifoIsAnErrorNotAHang) {
+  TempDir dir;
+  ASSERT_EQ(::mkfifo((dir.path() / "env").c_str(), 0644), 0);
+  auto env = source_shell_files({}, {dir.path() / "env"}, dir.path(), false);
+  ASSERT_FALSE(env);
+  EXPECT_EQ(env.error().message,
+            (dir.path() / "env").string() + ": is a FIFO (named pipe), not a regular file; expected a shell file");
+}
+
+TEST(ShellName, OnlyIdentifiers) {
+  EXPECT_TRUE(is_shell_name("A_1"));
+  EXPECT_TRUE(is_shell_name("_x"));
+  EXPECT_FALSE(is_shell_name(""));
+  EXPECT_FALSE(is_shell_name("1A"));
+  EXPECT_FALSE(is_shell_name("my-var"));
+  EXPECT_FALSE(is_shell_name("X$(id)"));
 }
 
 TEST(SourceShellFiles, NoFilesMeansNoShell) {
@@ -213,6 +257,18 @@ TEST(Process, RunCaptureUsesOnlyTheGivenEnvironment) {
   ASSERT_TRUE(out);
   EXPECT_EQ(out->out, "yes:\n");
   EXPECT_EQ(out->exit_status, 0);
+}
+
+TEST(Process, APendingStopRequestStartsNothing) {
+  prepare_stop_handling();  // blocks the stop signals, as main_entry does
+  ASSERT_EQ(::raise(SIGTERM), 0);
+  ProcessSpec spec;
+  spec.argv = {"/bin/sh", "-c", "exit 0"};
+  auto status = run(spec);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().message, "stopped by SIGTERM");
+  EXPECT_EQ(status.error().exit_status, 143);
+  EXPECT_EQ(take_pending_stop(), 0);
 }
 
 TEST(Process, SignalDeathIs128PlusN) {

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <fstream>
 #include <unistd.h>
 
@@ -154,6 +157,28 @@ TEST_F(SourceTree, GitDirectoriesAndIgnoredPathsAreLeftOut) {
   EXPECT_EQ(sel->git_excluded, 2u);
   std::vector<std::string> ignored{"build", "notes.tmp"};
   EXPECT_EQ(sel->ignored, ignored);
+}
+
+TEST_F(SourceTree, FifosAndSocketsAreLeftOutWithAWord) {
+  write("wsgi.py", "x");
+  ASSERT_EQ(::mkfifo((root / "pipe").c_str(), 0644), 0);
+  int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string sock_path = (root / "sock").string();
+  ASSERT_LT(sock_path.size(), sizeof addr.sun_path);
+  std::copy(sock_path.begin(), sock_path.end(), addr.sun_path);
+  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ::close(sock);
+  ::testing::internal::CaptureStderr();
+  std::vector<std::string> want{"wsgi.py"};
+  EXPECT_EQ(selected(), want);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("warpdrive: warning: leaving " + (root / "pipe").string() + " out of the image: it is a FIFO\n"),
+            std::string::npos) << err;
+  EXPECT_NE(err.find("warpdrive: warning: leaving " + sock_path + " out of the image: it is a socket\n"),
+            std::string::npos) << err;
 }
 
 TEST_F(SourceTree, TarWriterOutputReadsBackWithGnuTar) {

@@ -189,7 +189,8 @@ TEST_F(StartPlan, UwsgiDefaults) {
   auto p = plan_uwsgi(in);
   ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(p->argv, (Words{"/usr/bin/uwsgi", "--plugin", "python3", "--http-socket", "0.0.0.0:8123", "--master",
-                            "--single-interpreter", "--die-on-term", "--need-app", "--processes", "3", "--threads",
+                            "--single-interpreter", "--die-on-term", "--worker-reload-mercy", "2", "--reload-mercy", "2",
+                            "--need-app", "--processes", "3", "--threads",
                             "2", "--static-map", "/static=/srv/static", "--module", "wsgi:application"}));
 }
 

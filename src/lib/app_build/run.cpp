@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -142,6 +144,25 @@ Status ensure_server(const AppEnvironment& e, const BuildPlan& plan) {
       c.debian_packages, server_names()));
 }
 
+// What the last successful collectstatic left: the number of files and the directory.
+fs::path collected_marker(const fs::path& app_root) { return app_root / "markers" / "collectstatic"; }
+
+size_t count_files(const fs::path& dir) {
+  size_t n = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (it->is_regular_file(ec)) ++n;
+  return n;
+}
+
+// The static files are all there: as many as the last successful collectstatic wrote.
+bool static_output_complete(const fs::path& app_root, const fs::path& static_root) {
+  auto text = read_file_if_exists(collected_marker(app_root));
+  if (!text || !*text) return false;
+  return **text == fmt::format("{}\n{}\n", count_files(static_root), static_root.string()) && is_dir(static_root);
+}
+
 std::vector<fs::path> source_excludes(const Settings& s) {
   // When the source is APP_ROOT itself, the virtualenv and runtime
   // directories are not source.
@@ -167,21 +188,62 @@ Status make_runtime_dirs(const Context& ctx, const Settings& s) {
   return {};
 }
 
+namespace {
+
+// Set while a virtualenv is being created; a build that finds it left behind
+// recreates the virtualenv instead of trusting it.
+fs::path venv_incomplete_marker(const fs::path& app_root) { return app_root / "markers" / "venv-incomplete"; }
+
+// What `python -m venv` writes into APP_ROOT.
+void remove_virtualenv(const fs::path& app_root) {
+  std::error_code ec;
+  for (std::string_view d : {"bin", "lib", "lib64", "include", "pyvenv.cfg"}) fs::remove_all(app_root / std::string(d), ec);
+}
+
+bool disk_full(const fs::path& dir) {
+  struct statvfs st;
+  if (::statvfs(dir.c_str(), &st) != 0) return false;
+  return st.f_bavail * st.f_frsize < 1024 * 1024 || (st.f_files != 0 && st.f_favail == 0);
+}
+
+}  // namespace
+
 Status create_virtualenv(AppEnvironment& e, const Context& ctx, const VenvPlan& venv) {
   if (!venv.create) return {};
-  phase_line(fmt::format("Creating a virtualenv at {} ({}{})", e.settings.app_root.string(), venv.argv[0],
+  const fs::path& app_root = e.settings.app_root;
+  phase_line(fmt::format("Creating a virtualenv at {} ({}{})", app_root.string(), venv.argv[0],
                          e.env.is_set("WARPDRIVE_SYSTEM_SITE_PACKAGES") ? ", with system site packages" : ""));
-  ProcessSpec spec{venv.argv, e.env, e.settings.app_root, {}, e.settings.debug};
+  fs::path marker = venv_incomplete_marker(app_root);
+  WD_TRY(make_dirs(marker.parent_path()));
+  WD_TRY(write_file_atomic(marker, ""));
+  ProcessSpec spec{venv.argv, e.env, app_root, {}, e.settings.debug};
   // The interpreter must not run inside another virtualenv's settings.
   spec.env.unset("PYTHONHOME");
-  auto status = run(spec);
+  // Its messages are shown, and read for the cause of a failure.
+  auto status = run_capture(spec, STDERR_FILENO);
+  if (status && !status->out.empty()) {
+    [[maybe_unused]] auto n = ::write(STDERR_FILENO, status->out.data(), status->out.size());
+  }
   if (!status)
     return std::move(status).error().context("cannot create the virtualenv (set WARPDRIVE_PYTHON to the interpreter to use)");
-  if (*status != 0)
-    return make_error(fmt::format("creating the virtualenv at {} with '{} -m venv' failed with exit status {} "
-                                  "(on Debian, install python3-venv)",
-                                  e.settings.app_root.string(), venv.argv[0], *status));
+  if (status->exit_status != 0) {
+    const std::string& out = status->out;
+    std::string cause = "(on Debian, install python3-venv)";
+    if (out.find("No space left on device") != std::string::npos || out.find("Errno 28") != std::string::npos ||
+        disk_full(app_root)) {
+      cause = fmt::format("because the file system of {} is full (no space left on device); the half-made "
+                          "virtualenv was removed, free some space and build again",
+                          app_root.string());
+      remove_virtualenv(app_root);
+    } else if (out.find("ensurepip") == std::string::npos) {
+      cause = "(its message is above)";
+    }
+    return make_error(fmt::format("creating the virtualenv at {} with '{} -m venv' failed with exit status {} {}",
+                                  app_root.string(), venv.argv[0], status->exit_status, cause));
+  }
   WD_ASSIGN(e, base_environment(ctx, Phase::build, "build"));
+  std::error_code ec;
+  fs::remove(marker, ec);
   return {};
 }
 
@@ -223,6 +285,20 @@ Result<int> run_build(const Context& ctx, const BuildOptions& options) {
   }
 
   WD_TRY(make_runtime_dirs(ctx, e.settings));
+
+  // One build of an app root at a time; the lock goes with the process.
+  WD_TRY(make_dirs(app_root / "markers"));
+  fs::path lock_path = app_root / "markers" / ".build.lock";
+  WD_ASSIGN(int lock_fd, lock_exclusive(lock_path, fmt::format("warpdrive build: another build of {} is running; "
+                                                                 "waiting for it to finish (lock {})",
+                                                                 app_root.string(), lock_path.string())));
+  (void)lock_fd;  // held until warpdrive exits
+  if (path_exists(venv_incomplete_marker(app_root))) {
+    phase_line(fmt::format("Removing the virtualenv at {}: a build stopped while it was being created",
+                           app_root.string()));
+    remove_virtualenv(app_root);
+    WD_ASSIGN(e, base_environment(ctx, Phase::build, "build"));
+  }
 
   // 2. The virtualenv.
   VenvPlan venv = plan_virtualenv(e);
@@ -274,7 +350,7 @@ Result<int> run_build(const Context& ctx, const BuildOptions& options) {
     const auto& prev = *previous;
     bool unchanged = plan.dependencies_unchanged && prev && prev->source_digest == source && prev->django &&
                      prev->deploy_mode == s.deploy_mode_name() && prev->app_home == s.app_home &&
-                     (!plan.django.collectstatic || is_dir(prev->django->static_root));
+                     (!plan.django.collectstatic || static_output_complete(app_root, prev->django->static_root));
     if (unchanged) {
       django = prev->django;
       if (plan.django.collectstatic)
@@ -282,7 +358,17 @@ Result<int> run_build(const Context& ctx, const BuildOptions& options) {
       times.done("django", "unchanged, skipped");
     } else if (plan.django.collectstatic) {
       phase_line("Collecting static files for Django");
+      // Until it succeeds, no record may claim its output.
+      std::error_code ec;
+      fs::remove(collected_marker(app_root), ec);
+      if (prev && prev->django) {
+        BuildRecord without = *prev;
+        without.django.reset();
+        WD_TRY(save_build_record(app_root, without));
+      }
       WD_ASSIGN(django, collect_static(e));
+      WD_TRY(write_file_atomic(collected_marker(app_root),
+                               fmt::format("{}\n{}\n", count_files(django->static_root), django->static_root)));
       // collectstatic may write into the source tree (a STATIC_ROOT there).
       WD_ASSIGN(source, source_digest(s.src_root, source_excludes(s)));
       times.done("django", "collectstatic");

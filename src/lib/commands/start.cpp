@@ -64,7 +64,8 @@ Result<int> cmd_start(Context& ctx, const Args& args) {
   // Write the generated files and hand over to the server.
   announce(plan);
   WD_TRY(write_generated_files(plan));
-  return hand_over(ctx, e.settings, launch_spec(e, plan), plan.own_process_group);
+  return hand_over(ctx, e.settings, launch_spec(e, plan),
+                   plan.own_process_group ? Handover::own_process_group : Handover::supervise);
 }
 
 }  // namespace wd

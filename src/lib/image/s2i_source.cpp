@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "log.hpp"
+
 namespace wd::image {
 
 namespace {
@@ -288,7 +290,9 @@ Result<SourceSelection> select_source(const fs::path& root, bool use_s2iignore) 
       walked.push_back({rel, SourceEntry::Kind::file});
     else if (S_ISLNK(st.st_mode))
       walked.push_back({rel, SourceEntry::Kind::symlink});
-    // sockets, FIFOs and devices are left out
+    else  // sockets, FIFOs and devices cannot go into the image: say so
+      warn(fmt::format("leaving {} out of the image: it is a {}", path.string(),
+                       S_ISFIFO(st.st_mode) ? "FIFO" : S_ISSOCK(st.st_mode) ? "socket" : "device file"));
   }
   if (ec) return make_error(fmt::format("cannot read directory {}: {}", root.string(), ec.message()));
   // Sorted by path: a directory comes before everything under it.

@@ -1,5 +1,5 @@
 // uWSGI: HTTP on 0.0.0.0:PORT, master, processes and threads from the
-// sizing, single interpreter, die-on-term, need-app, the virtualenv as home,
+// sizing, single interpreter, die-on-term, 2 s reload mercy, need-app, the virtualenv as home,
 // static files by static-map. Debian's uwsgi loads Python as a plugin.
 #include <fmt/format.h>
 
@@ -70,6 +70,15 @@ Result<LaunchPlan> plan_uwsgi(const ServerInput& input) {
     plan.argv.push_back(fmt::format("0.0.0.0:{}", s.http_port));
   }
   for (const char* flag : {"--master", "--single-interpreter", "--die-on-term"}) plan.argv.push_back(flag);
+  // A bounded stop: uWSGI waits 60 s by default for a worker to die (one
+  // forked just before the stop ignores the signal while it starts, and is
+  // then killed "with no mercy" a minute later). warpdrive's init kills the
+  // tree kStopGrace after a stop anyway; these make uWSGI itself end in time.
+  for (const char* mercy : {"--worker-reload-mercy", "--reload-mercy"}) {
+    if (has_option(user, {mercy})) continue;
+    plan.argv.push_back(mercy);
+    plan.argv.push_back("2");
+  }
   if (s.has_virtualenv()) {
     plan.argv.push_back("--virtualenv");
     plan.argv.push_back(s.app_root.string());
