@@ -5,5 +5,11 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$repo/build}
 shift || true
-cmake -S "$repo" -B "$dir" -DWARPDRIVE_WERROR=ON "$@" >/dev/null
+launcher=()
+if command -v ccache >/dev/null; then
+  # Work trees of one repository share compiled objects: paths are hashed relative to the tree.
+  export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=true
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S "$repo" -B "$dir" -DWARPDRIVE_WERROR=ON "${launcher[@]}" "$@" >/dev/null
 cmake --build "$dir" -j "$(nproc)"
