@@ -165,6 +165,7 @@ Status resolve_rest(const EnvVars& env, Settings& s, bool resolved_before) {
   s.static_url = env.get_or("WARPDRIVE_WSGI_STATIC_URL", "");
   s.static_root = env.get_or("WARPDRIVE_WSGI_STATIC_ROOT", "");
   s.pip_packages = split_words(env.get_or("WARPDRIVE_PIP_PACKAGES", "requirements.txt"));
+  s.pip_wheels = env.is_set("WARPDRIVE_PIP_WHEELS") ? split_words(*env.get("WARPDRIVE_PIP_WHEELS")) : s.pip_packages;
   s.pip_no_index = env.is_set("WARPDRIVE_PIP_NO_INDEX");
   std::string builder = env.get_or("WARPDRIVE_BUILDER_ID", "1001");
   unsigned long id = 0;
@@ -224,6 +225,8 @@ Result<AppEnvironment> base_environment(const Context& ctx, Phase phase, std::st
   WD_TRY(resolve_roots(ctx, e.env, e.settings));
   e.env.set("WARPDRIVE_PHASE", std::string(phase_name(phase)));
   e.env.set("WARPDRIVE_ACTION", std::string(action));
+  // The original's: where the build runs (S2I's assemble sets docker).
+  if (phase == Phase::build && !e.env.is_set("WARPDRIVE_BUILD_SYSTEM")) e.env.set("WARPDRIVE_BUILD_SYSTEM", "local");
 
   std::vector<std::string> python_front = {e.settings.app_home.string()};
   if (e.settings.src_root != e.settings.app_home) python_front.push_back(e.settings.src_root.string());

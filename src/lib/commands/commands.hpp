@@ -10,6 +10,7 @@ Result<int> cmd_alive(Context& ctx, const Args& args);
 Result<int> cmd_build(Context& ctx, const Args& args);
 Result<int> cmd_deactivate(Context& ctx, const Args& args);
 Result<int> cmd_destroy(Context& ctx, const Args& args);
+Result<int> cmd_enter(Context& ctx, const Args& args);
 Result<int> cmd_env(Context& ctx, const Args& args);
 Result<int> cmd_exec(Context& ctx, const Args& args);
 Result<int> cmd_fixup(Context& ctx, const Args& args);

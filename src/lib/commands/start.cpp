@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "hooks.hpp"
 #include "init.hpp"
+#include "run_state.hpp"
 #include "log.hpp"
 #include "settings.hpp"
 #include "start/planner.hpp"
@@ -64,8 +65,14 @@ Result<int> cmd_start(Context& ctx, const Args& args) {
   // Write the generated files and hand over to the server.
   announce(plan);
   WD_TRY(write_generated_files(plan));
-  return hand_over(ctx, e.settings, launch_spec(e, plan),
-                   plan.own_process_group ? Handover::own_process_group : Handover::supervise);
+  // Under supervision, record what runs (and the ports it listens on) for
+  // the probes; when the server replaces warpdrive nothing can, and the
+  // probes fall back to the original's checks.
+  Handover how = plan.own_process_group ? Handover::own_process_group : Handover::supervise;
+  remove_run_state(e.settings.app_root);
+  if (!runs_under_init(ctx, e.settings, how)) return hand_over(ctx, e.settings, launch_spec(e, plan), how);
+  RunStateWatch watch(e.settings.app_root, plan.server);
+  return hand_over(ctx, e.settings, launch_spec(e, plan), how, [&watch](pid_t child) { return watch.tick(child); });
 }
 
 }  // namespace wd

@@ -124,6 +124,10 @@ Status detect_django(const AppEnvironment& e, Detection& d, DetectDepth depth) {
                                  "Django's WSGI_APPLICATION"));
   d.kind = AppKind::django;
   d.notes.push_back(fmt::format("Django project {}: WSGI_APPLICATION {}", facts.settings_module, facts.wsgi_application));
+  // The server imports the WSGI module, not manage.py: give it the settings
+  // manage.py chose, however manage.py chose them.
+  if (!e.env.is_set("DJANGO_SETTINGS_MODULE") && !facts.settings_module.empty())
+    d.env.emplace_back("DJANGO_SETTINGS_MODULE", facts.settings_module);
 
   std::string url = facts.static_url;
   if (url.empty()) {

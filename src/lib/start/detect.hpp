@@ -37,6 +37,7 @@ struct Detection {
   fs::path server_config;             // that gunicorn.conf.py
   std::optional<ServerId> server;     // the server that runs it; none: the app runs itself
   std::string server_reason;          // why that server (or none), for --dry-run and build
+  std::vector<std::pair<std::string, std::string>> env;  // variables the app needs set when it runs
   std::vector<std::string> notes;
   std::vector<std::string> warnings;
 };

@@ -154,6 +154,8 @@ Result<LaunchPlan> plan_start(const AppEnvironment& e) {
   if (plan.cwd.empty()) plan.cwd = s.app_home;
   if (!plan.env_additions.has("PORT") && e.env.get_or("PORT", "") != s.http_port_text())
     plan.env_additions.set("PORT", s.http_port_text());
+  for (const auto& [name, value] : d.env)
+    if (!plan.env_additions.has(name)) plan.env_additions.set(name, value);
   plan.notes.insert(plan.notes.begin(), d.notes.begin(), d.notes.end());
   plan.warnings.insert(plan.warnings.begin(), d.warnings.begin(), d.warnings.end());
   return plan;
