@@ -628,6 +628,9 @@ def test_podman_deployment_serves_with_limits_and_probes(request, res, k8s_djang
     assert quota / period == 0.5
     memory = cgroup_value(container, "/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
     assert int(memory) == 300 * 1024 * 1024
+    # ... which is where warpdrive's worker sizing read them from.
+    log = logs(container)
+    assert "0.50 CPUs (cgroup" in log and "300 MiB memory (cgroup" in log, log
 
     # The probe commands of the Deployment succeed while the server is up...
     probes = {k: c[k]["exec"]["command"] for k in ("startupProbe", "livenessProbe", "readinessProbe")}
