@@ -31,6 +31,8 @@ const Command kCommands[] = {
     {"verify", "run the application's verify hook", cmd_verify},
     {"alive", "liveness check: the alive hook, or the server start started still runs", cmd_alive},
     {"ready", "readiness check: the ready hook, or the server's ports accept connections", cmd_ready},
+    // Beyond one machine
+    {"manifests", "print the Kubernetes/OpenShift objects that run the application's image", cmd_manifests},
     // Local development
     {"project", "switch to (or --create) a local virtualenv project", cmd_project},
     {"activate", "print the shell code that activates a project", cmd_activate},

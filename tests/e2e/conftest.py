@@ -51,6 +51,7 @@ PINS = {
     "poetry": "poetry==2.5.1",
     "pipenv": "pipenv==2026.10.3",
     "pdm": "pdm==2.29.4",
+    "kubernetes-validate": "kubernetes-validate==1.37.0",
 }
 
 # Caches kept between runs (and shared by every test of a run): pip's and uv's

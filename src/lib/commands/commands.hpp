@@ -16,6 +16,7 @@ Result<int> cmd_exec(Context& ctx, const Args& args);
 Result<int> cmd_fixup(Context& ctx, const Args& args);
 Result<int> cmd_help(Context& ctx, const Args& args);
 Result<int> cmd_image(Context& ctx, const Args& args);
+Result<int> cmd_manifests(Context& ctx, const Args& args);
 Result<int> cmd_migrate(Context& ctx, const Args& args);
 Result<int> cmd_profile(Context& ctx, const Args& args);
 Result<int> cmd_project(Context& ctx, const Args& args);
