@@ -162,8 +162,14 @@ Status resolve_rest(const EnvVars& env, Settings& s, bool resolved_before) {
   s.python_file = env.get_or("WARPDRIVE_PYTHON_FILE", "app.py");
   s.wsgi_module = env.get_or("WARPDRIVE_WSGI_MODULE_NAME", "wsgi");
   s.wsgi_callable = env.get_or("WARPDRIVE_WSGI_CALLABLE_OBJECT", "application");
-  s.static_url = env.get_or("WARPDRIVE_WSGI_STATIC_URL", "");
-  s.static_root = env.get_or("WARPDRIVE_WSGI_STATIC_ROOT", "");
+  s.asgi_module = env.get_or("WARPDRIVE_ASGI_MODULE_NAME", "asgi");
+  s.asgi_callable = env.get_or("WARPDRIVE_ASGI_CALLABLE_OBJECT", "application");
+  // WARPDRIVE_STATIC_URL / _ROOT name a static mount for WSGI and ASGI alike;
+  // the original's WARPDRIVE_WSGI_STATIC_* names still work when they are unset.
+  s.static_url_name = env.is_set("WARPDRIVE_STATIC_URL") ? "WARPDRIVE_STATIC_URL" : "WARPDRIVE_WSGI_STATIC_URL";
+  s.static_root_name = env.is_set("WARPDRIVE_STATIC_ROOT") ? "WARPDRIVE_STATIC_ROOT" : "WARPDRIVE_WSGI_STATIC_ROOT";
+  s.static_url = env.get_or(s.static_url_name, "");
+  s.static_root = env.get_or(s.static_root_name, "");
   s.pip_packages = split_words(env.get_or("WARPDRIVE_PIP_PACKAGES", "requirements.txt"));
   s.pip_no_index = env.is_set("WARPDRIVE_PIP_NO_INDEX");
   std::string builder = env.get_or("WARPDRIVE_BUILDER_ID", "1001");
@@ -190,6 +196,8 @@ void export_settings(const Settings& s, EnvVars& env) {
   env.set("WARPDRIVE_PYTHON_FILE", s.python_file);
   env.set("WARPDRIVE_WSGI_MODULE_NAME", s.wsgi_module);
   env.set("WARPDRIVE_WSGI_CALLABLE_OBJECT", s.wsgi_callable);
+  env.set("WARPDRIVE_ASGI_MODULE_NAME", s.asgi_module);
+  env.set("WARPDRIVE_ASGI_CALLABLE_OBJECT", s.asgi_callable);
   env.set("WARPDRIVE_WSGI_STATIC_URL", s.static_url);
   env.set("WARPDRIVE_WSGI_STATIC_ROOT", s.static_root);
   std::string packages;

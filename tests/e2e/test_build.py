@@ -323,7 +323,8 @@ def test_server_not_importable_offline(app):
                           "WARPDRIVE_PIP_NO_INDEX forbids installing it with pip; install python3-gunicorn "
                           "python3-whitenoise (Debian; build with WARPDRIVE_SYSTEM_SITE_PACKAGES=1 so the "
                           "virtualenv sees Debian's Python packages), or choose another server with "
-                          "WARPDRIVE_SERVER_TYPE or .warpdrive/server_type (mod_wsgi, gunicorn, uwsgi, waitress)")
+                          "WARPDRIVE_SERVER_TYPE or .warpdrive/server_type (mod_wsgi, gunicorn, uwsgi, waitress, uvicorn, "
+                          "hypercorn, daphne, granian)")
 
 
 def test_gunicorn_server_check_passes_with_system_packages(app):
