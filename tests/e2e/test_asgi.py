@@ -300,6 +300,7 @@ def test_django_asgi_serves_admin_css_after_collectstatic(app, server):
         assert get_json(port, proc) == {"framework": "django"}
         status, headers, body = http_get(f"http://127.0.0.1:{port}/static/admin/css/base.css")
         assert status == 200
+        headers = {k.lower(): v for k, v in headers.items()}
         assert headers["content-type"].startswith("text/css")
         assert "max-age" in headers.get("cache-control", "")
         assert b"body" in body

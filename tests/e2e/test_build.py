@@ -191,6 +191,7 @@ def test_django_collectstatic_into_app_root_tmp_and_cache(app):
         "wsgi_application": "mysite.wsgi.application",
         "static_url": "/static/",
         "static_root": str(static),
+        "asgi_application": "",
     }
 
     again = app.run("build", env=env, check=True)
@@ -309,7 +310,7 @@ def test_wheelhouse_that_is_a_file(app):
 def test_unknown_server_type(app):
     r = app.run("build", env=build_env(app, WARPDRIVE_SERVER_TYPE="tomcat"))
     assert_failed(app, r, "unknown server type 'tomcat' (variable WARPDRIVE_SERVER_TYPE); valid types: mod_wsgi, "
-                          "gunicorn, uwsgi, waitress")
+                          "gunicorn, uwsgi, waitress, uvicorn, hypercorn, daphne, granian")
 
 
 def test_server_not_importable_offline(app):
