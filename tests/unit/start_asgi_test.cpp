@@ -86,8 +86,8 @@ TEST_F(AsgiPlan, MainPyAsgiObjectIsFoundWhateverItsName) {
   EXPECT_EQ(d->target->module, "main");
   EXPECT_EQ(d->target->callable, "service");
   EXPECT_TRUE(d->target->asgi);
-  EXPECT_EQ(d->server, ServerId::uvicorn);
-  EXPECT_EQ(d->server_reason, "uvicorn: main:service is an ASGI application (ASGI callable) and no server type is set: "
+  EXPECT_EQ(d->server, ServerId::granian);
+  EXPECT_EQ(d->server_reason, "granian: main:service is an ASGI application (ASGI callable) and no server type is set: "
                               "the ASGI default");
   // The second time, the answer comes from the cache (the file is unchanged).
   auto again = detect_app(e_, DetectDepth::full);
@@ -102,7 +102,7 @@ TEST_F(AsgiPlan, FilesDepthGuessesFromTheSourceForBuild) {
   auto d = detect_app(e_, DetectDepth::files);  // fastapi is not installed: nothing is imported
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(d->kind, AppKind::asgi);
-  EXPECT_EQ(d->server, ServerId::uvicorn);
+  EXPECT_EQ(d->server, ServerId::granian);
 }
 
 TEST_F(AsgiPlan, AsgiAppWithWsgiOnlyServerIsRefusedNamingTheAsgiServers) {
@@ -140,7 +140,7 @@ TEST_F(AsgiPlan, AppModuleIsInspected) {
   auto d = detect_app(e_, DetectDepth::full);
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(d->kind, AppKind::asgi);
-  EXPECT_EQ(d->server, ServerId::uvicorn);  // not gunicorn: the sclorg rule is for WSGI
+  EXPECT_EQ(d->server, ServerId::granian);  // not gunicorn: the sclorg rule is for WSGI
   e_.env.set("APP_MODULE", "web:helper");
   d = detect_app(e_, DetectDepth::full);
   ASSERT_FALSE(d.ok());

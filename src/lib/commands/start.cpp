@@ -34,8 +34,8 @@ Result<int> cmd_start(Context& ctx, const Args& args) {
       "then from APP_HOME: app.sh, app.py, a Procfile web: line, APP_MODULE, a Django project, the ASGI\n"
       "module (asgi.py), the WSGI module (wsgi.py), a main.py holding an ASGI application, else\n"
       "warpdrive's default page. ASGI or WSGI is decided by importing the module. WSGI applications run\n"
-      "under WARPDRIVE_SERVER_TYPE (mod_wsgi, gunicorn, uwsgi, waitress), ASGI ones under uvicorn (the\n"
-      "default), hypercorn, daphne or granian, on 0.0.0.0:$WARPDRIVE_HTTP_PORT.\n"
+      "under WARPDRIVE_SERVER_TYPE (mod_wsgi, gunicorn, uwsgi, waitress), ASGI ones under granian (the\n"
+      "default), uvicorn, hypercorn or daphne, on 0.0.0.0:$WARPDRIVE_HTTP_PORT.\n"
       "The server replaces warpdrive, or runs under warpdrive's init when warpdrive is process 1 or the\n"
       "server needs a process group of its own (Apache, which signals its whole group when it stops).",
       "warpdrive start"};

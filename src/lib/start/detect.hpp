@@ -46,7 +46,7 @@ struct Detection {
 
 // The ASGI server used when an ASGI application is found and no server type
 // is set (the measurement behind the choice is in docs/start.md).
-inline constexpr ServerId kDefaultAsgiServer = ServerId::uvicorn;
+inline constexpr ServerId kDefaultAsgiServer = ServerId::granian;
 
 // Detects the application and its server for the deploy mode of
 // environment.settings (a full-control mode detects nothing: its server runs
