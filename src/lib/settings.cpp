@@ -94,6 +94,13 @@ Result<Valued> file_or_env(const EnvVars& env, std::string_view name, const fs::
   if (env.is_set(name)) {
     std::string value = *env.get(name);
     if (exported && exported->value == value && exported->origin.kind == SettingOrigin::fallback) return *exported;
+    // A parent warpdrive (`warpdrive exec warpdrive start`, the image's
+    // entry point) exported its default: still a default here, so that an
+    // ASGI application gets the ASGI default rather than mod_wsgi "chosen".
+    if (value == fallback) {
+      std::string defaulted = " " + env.get_or("WARPDRIVE_DEFAULTED", "") + " ";
+      if (defaulted.find(" " + std::string(name) + " ") != std::string::npos) return Valued{value, {}};
+    }
     return Valued{value, {SettingOrigin::variable, std::string(name)}};
   }
   return Valued{std::string(fallback), {}};
@@ -192,6 +199,11 @@ void export_settings(const Settings& s, EnvVars& env) {
   env.set("WARPDRIVE_HTTP_PORT", s.http_port_text());
   env.set("WARPDRIVE_DEPLOY_MODE", s.deploy_mode_name());
   env.set("WARPDRIVE_SERVER_TYPE", std::string(server_name(s.server_type)));
+  // Which of the exported values are warpdrive's defaults, not the user's choice (see file_or_env).
+  if (s.server_type_origin.kind == SettingOrigin::fallback)
+    env.set("WARPDRIVE_DEFAULTED", "WARPDRIVE_SERVER_TYPE");
+  else
+    env.unset("WARPDRIVE_DEFAULTED");
   env.set("WARPDRIVE_SHELL_FILE", s.shell_file);
   env.set("WARPDRIVE_PYTHON_FILE", s.python_file);
   env.set("WARPDRIVE_WSGI_MODULE_NAME", s.wsgi_module);

@@ -401,3 +401,17 @@ def test_fastapi_as_arbitrary_uid(app, shared_tmp):
         assert get_json(port, proc)["started"] is True
         stop_and_check(proc, timeout=5.0)
     assert all(p.stat().st_uid == ARBITRARY_UID for p in marks.glob("startup-*"))
+
+
+def test_default_exported_by_a_parent_warpdrive_is_still_a_default(app):
+    """The image's entry point is `warpdrive exec warpdrive start`: the outer
+    warpdrive exports WARPDRIVE_SERVER_TYPE=mod_wsgi (its default), which the
+    inner start must not take as the user's choice."""
+    layer_venv(app)
+    app.write("main.py", FASTAPI_APP)
+    r = app.run("exec", str(app.binary), "start", "--dry-run", env=app.env(MARKS=app.root))
+    assert r.returncode == 0, r.stderr
+    assert "server: granian\n" in r.stdout
+    chosen = app.run("exec", str(app.binary), "start", "--dry-run",
+                     env=app.env(MARKS=app.root, WARPDRIVE_SERVER_TYPE="uvicorn"))
+    assert "server: uvicorn\n" in chosen.stdout, chosen.stderr
