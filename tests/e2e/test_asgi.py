@@ -415,3 +415,31 @@ def test_default_exported_by_a_parent_warpdrive_is_still_a_default(app):
     chosen = app.run("exec", str(app.binary), "start", "--dry-run",
                      env=app.env(MARKS=app.root, WARPDRIVE_SERVER_TYPE="uvicorn"))
     assert "server: uvicorn\n" in chosen.stdout, chosen.stderr
+
+
+def test_static_mount_for_an_asgi_app_with_content_type_caching_and_compression(app):
+    """WARPDRIVE_STATIC_URL / _ROOT (the names for WSGI and ASGI alike) served by ServeStatic
+    in front of the application: content type, cache headers, and the .gz variant to a
+    client that accepts gzip."""
+    import gzip
+    import urllib.request
+    layer_venv(app)
+    app.write("asgi.py", STARLETTE_APP)
+    css = "body { color: black; }\n" * 50
+    app.write("assets/site.css", css)
+    (app.src / "assets" / "site.css.gz").write_bytes(gzip.compress(css.encode()))
+    port = free_port()
+    proc = start_server(app, None, port, WARPDRIVE_STATIC_URL="/assets", WARPDRIVE_STATIC_ROOT="assets")
+    with running(proc):
+        assert get_json(port, proc) == {"framework": "starlette"}
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/assets/site.css",
+                                         headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=10) as r:
+            headers = {k.lower(): v for k, v in r.headers.items()}
+            body = r.read()
+        assert headers["content-type"].startswith("text/css")
+        assert headers.get("content-encoding") == "gzip"
+        assert "max-age" in headers.get("cache-control", "")
+        assert gzip.decompress(body).decode() == css
+        stop_and_check(proc, timeout=5.0)
+    assert "static files: /assets/ from" in process_output(proc)
