@@ -47,8 +47,12 @@ struct Settings {
   std::string python_file;   // WARPDRIVE_PYTHON_FILE, app.py
   std::string wsgi_module;   // WARPDRIVE_WSGI_MODULE_NAME, wsgi
   std::string wsgi_callable; // WARPDRIVE_WSGI_CALLABLE_OBJECT, application
-  std::string static_url;    // WARPDRIVE_WSGI_STATIC_URL
-  std::string static_root;   // WARPDRIVE_WSGI_STATIC_ROOT
+  std::string asgi_module;   // WARPDRIVE_ASGI_MODULE_NAME, asgi
+  std::string asgi_callable; // WARPDRIVE_ASGI_CALLABLE_OBJECT, application
+  std::string static_url;    // WARPDRIVE_STATIC_URL, else WARPDRIVE_WSGI_STATIC_URL
+  std::string static_root;   // WARPDRIVE_STATIC_ROOT, else WARPDRIVE_WSGI_STATIC_ROOT
+  std::string static_url_name = "WARPDRIVE_WSGI_STATIC_URL";    // the variable static_url came from
+  std::string static_root_name = "WARPDRIVE_WSGI_STATIC_ROOT";  // the variable static_root came from
   std::vector<std::string> pip_packages;  // WARPDRIVE_PIP_PACKAGES, requirements.txt
   std::vector<std::string> pip_wheels;    // WARPDRIVE_PIP_WHEELS, else pip_packages (warpdrive wheels)
   bool pip_no_index = false; // WARPDRIVE_PIP_NO_INDEX non-empty

@@ -4,7 +4,7 @@
     python warpdrive_django.py collectstatic  collectstatic --noinput, then the facts
 
 The facts (settings module, WSGI_APPLICATION, STATIC_URL and the resolved
-STATIC_ROOT) are written as one JSON object to file descriptor 3, so that
+STATIC_ROOT, ASGI_APPLICATION) are written as one JSON object to file descriptor 3, so that
 whatever Django or the project prints on stdout cannot corrupt them.
 
 The settings are learnt the way `python manage.py` learns them: the
@@ -54,6 +54,7 @@ def _report(mode, manage_py, facts_out):
         "wsgi_application": settings.WSGI_APPLICATION or "",
         "static_url": settings.STATIC_URL or "",
         "static_root": os.path.abspath(str(static_root)) if static_root else "",
+        "asgi_application": getattr(settings, "ASGI_APPLICATION", None) or "",
     }
     facts_out.write(json.dumps(facts))
     facts_out.close()

@@ -191,6 +191,7 @@ def test_django_collectstatic_into_app_root_tmp_and_cache(app):
         "wsgi_application": "mysite.wsgi.application",
         "static_url": "/static/",
         "static_root": str(static),
+        "asgi_application": "",
     }
 
     again = app.run("build", env=env, check=True)
@@ -309,7 +310,7 @@ def test_wheelhouse_that_is_a_file(app):
 def test_unknown_server_type(app):
     r = app.run("build", env=build_env(app, WARPDRIVE_SERVER_TYPE="tomcat"))
     assert_failed(app, r, "unknown server type 'tomcat' (variable WARPDRIVE_SERVER_TYPE); valid types: mod_wsgi, "
-                          "gunicorn, uwsgi, waitress")
+                          "gunicorn, uwsgi, waitress, uvicorn, hypercorn, daphne, granian")
 
 
 def test_server_not_importable_offline(app):
@@ -323,7 +324,8 @@ def test_server_not_importable_offline(app):
                           "WARPDRIVE_PIP_NO_INDEX forbids installing it with pip; install python3-gunicorn "
                           "python3-whitenoise (Debian; build with WARPDRIVE_SYSTEM_SITE_PACKAGES=1 so the "
                           "virtualenv sees Debian's Python packages), or choose another server with "
-                          "WARPDRIVE_SERVER_TYPE or .warpdrive/server_type (mod_wsgi, gunicorn, uwsgi, waitress)")
+                          "WARPDRIVE_SERVER_TYPE or .warpdrive/server_type (mod_wsgi, gunicorn, uwsgi, waitress, uvicorn, "
+                          "hypercorn, daphne, granian)")
 
 
 def test_gunicorn_server_check_passes_with_system_packages(app):
