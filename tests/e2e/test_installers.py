@@ -39,9 +39,10 @@ make_server("127.0.0.1", int(os.environ["WARPDRIVE_HTTP_PORT"]), application).se
 
 
 def installer_env(app, **extra):
-    env = app.env(WARPDRIVE_PYTHON=SYSTEM_PYTHON, WARPDRIVE_TOOLS_DIR=str(SHARED_TOOLS),
-                  POETRY_CACHE_DIR=str(CACHE_ROOT / "poetry"), PDM_CACHE_DIR=str(CACHE_ROOT / "pdm"),
-                  PIPENV_CACHE_DIR=str(CACHE_ROOT / "pipenv"), **extra)
+    defaults = dict(WARPDRIVE_PYTHON=SYSTEM_PYTHON, WARPDRIVE_TOOLS_DIR=str(SHARED_TOOLS),
+                    POETRY_CACHE_DIR=str(CACHE_ROOT / "poetry"), PDM_CACHE_DIR=str(CACHE_ROOT / "pdm"),
+                    PIPENV_CACHE_DIR=str(CACHE_ROOT / "pipenv"))
+    env = app.env(**{**defaults, **extra})
     for name in ("WARPDRIVE_PIP_NO_INDEX", "WARPDRIVE_SYSTEM_SITE_PACKAGES", "VIRTUAL_ENV", "PIP_INDEX_URL",
                  "UV_INDEX_URL", "WARPDRIVE_INSTALLER"):
         if name not in extra:
@@ -280,7 +281,8 @@ def test_python_version_chooses_the_interpreter_and_recreates_the_virtualenv(app
     available = interpreters()
     default = subprocess.run(["python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
                              capture_output=True, text=True).stdout.strip()
-    others = sorted(v for v in available if v != default and tuple(map(int, v.split("."))) >= (3, 9))
+    others = sorted((v for v in available if v != default and tuple(map(int, v.split("."))) >= (3, 9)),
+                    key=lambda v: tuple(map(int, v.split("."))))
     if not others:
         pytest.skip("needs a second Python 3 (3.9 or later) besides python3")
     wanted = others[-1]

@@ -113,19 +113,36 @@ Result<PythonRequest> version_request(std::string value, std::string origin, con
   return PythonRequest{v, std::move(origin)};
 }
 
-// Asks an interpreter for its version; nullopt when it does not run (a pyenv
-// shim for a version that is not selected fails, for example).
-std::optional<std::string> probe_version(const std::string& program, const EnvVars& env) {
+struct Probe {
+  std::string version;     // "3.11.2"
+  std::string executable;  // sys.executable: the interpreter itself, not a shim
+};
+
+// Asks an interpreter for its version and its real path; nullopt when it does
+// not run (a pyenv shim for a version that is not selected fails, for
+// example). A pyenv shim picks its version from the working directory's
+// .python-version, so the real path is what the virtualenv is made with.
+std::optional<Probe> probe(const std::string& program, const EnvVars& env) {
   int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-  ProcessSpec spec{{program, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"}, env, {}, {}, false};
+  ProcessSpec spec{{program, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.executable)"},
+                   env, {}, {}, false};
   if (devnull >= 0) spec.redirects.push_back({2, devnull});
   spec.env.unset("PYTHONHOME");
   auto out = run_capture(spec);
   if (devnull >= 0) ::close(devnull);
   if (!out || out->exit_status != 0) return std::nullopt;
-  std::string v = trim(out->out);
-  if (release(v).size() != 3) return std::nullopt;
-  return v;
+  std::string text = trim(out->out);
+  auto nl = text.find('\n');
+  if (nl == std::string::npos) return std::nullopt;
+  Probe p{trim(text.substr(0, nl)), trim(text.substr(nl + 1))};
+  if (release(p.version).size() != 3 || p.executable.empty()) return std::nullopt;
+  return p;
+}
+
+std::optional<std::string> probe_version(const std::string& program, const EnvVars& env) {
+  auto p = probe(program, env);
+  if (!p) return std::nullopt;
+  return p->version;
 }
 
 std::vector<fs::path> path_dirs(const EnvVars& env) {
@@ -142,8 +159,9 @@ std::vector<fs::path> path_dirs(const EnvVars& env) {
 }
 
 struct Candidate {
-  std::string program;
+  std::string program;     // as found
   std::string version;
+  std::string executable;  // its sys.executable
 };
 
 // Every interpreter on PATH (python3, python3.N) and under pyenv's versions
@@ -186,7 +204,7 @@ std::vector<Candidate> candidates(const EnvVars& env) {
     std::string key = (ec ? fs::path(p) : real).string();
     if (real.filename() != fs::path(p).filename() && real.string().find("/shims/") != std::string::npos) key = p;
     if (!seen.insert(key).second) continue;
-    if (auto v = probe_version(p, env)) out.push_back({p, *v});
+    if (auto v = probe(p, env)) out.push_back({p, v->version, v->executable});
   }
   return out;
 }
@@ -318,9 +336,11 @@ Result<PythonChoice> choose_python(const EnvVars& env, const std::optional<Pytho
     return PythonChoice{python, *v, fmt::format("WARPDRIVE_PYTHON, Python {} for {}", *v, request->text())};
   }
   // The default first: when it matches, nothing else is asked.
-  if (auto v = probe_version("python3", env)) {
-    WD_ASSIGN(bool ok, python_satisfies(*request, *v));
-    if (ok) return PythonChoice{"python3", *v, fmt::format("python3 is Python {}, for {}", *v, request->text())};
+  if (auto v = probe("python3", env)) {
+    WD_ASSIGN(bool ok, python_satisfies(*request, v->version));
+    if (ok)
+      return PythonChoice{v->executable, v->version,
+                          fmt::format("python3 ({}) is Python {}, for {}", v->executable, v->version, request->text())};
   }
   std::vector<Candidate> found = candidates(env);
   const Candidate* best = nullptr;
@@ -329,8 +349,9 @@ Result<PythonChoice> choose_python(const EnvVars& env, const std::optional<Pytho
     if (ok && (!best || compare(release(c.version), release(best->version)) > 0)) best = &c;
   }
   if (best)
-    return PythonChoice{best->program, best->version,
-                        fmt::format("{} is Python {}, for {}", best->program, best->version, request->text())};
+    return PythonChoice{best->executable, best->version,
+                        fmt::format("{} ({}) is Python {}, for {}", best->program, best->executable, best->version,
+                                    request->text())};
   std::string available;
   for (const auto& c : found) available += (available.empty() ? "" : ", ") + fmt::format("{} ({})", c.program, c.version);
   return make_error(fmt::format("the application asks for Python {}, and no interpreter here matches; found: {}; "
