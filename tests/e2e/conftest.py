@@ -54,6 +54,10 @@ PINS = {
     "pipenv": "pipenv==2026.10.3",
     "pdm": "pdm==2.29.4",
     "kubernetes-validate": "kubernetes-validate==1.37.0",
+    # Small pure-Python packages pinned below their newest release, so a test
+    # can tell the locked version from whatever an index would pick.
+    "six": "six==1.16.0",
+    "iniconfig": "iniconfig==2.0.0",
 }
 
 # Caches kept between runs (and shared by every test of a run): pip's and uv's

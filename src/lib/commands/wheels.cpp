@@ -24,7 +24,8 @@ Result<int> cmd_wheels(Context& ctx, const Args& args) {
   // The build environment, with the application's environment file and build-env.
   WD_ASSIGN(AppEnvironment e, base_environment(ctx, Phase::build, "wheels"));
   WD_TRY(make_runtime_dirs(ctx, e.settings));
-  WD_TRY(create_virtualenv(e, ctx, plan_virtualenv(e)));
+  WD_ASSIGN(VenvPlan venv, plan_virtualenv(e));
+  WD_TRY(create_virtualenv(e, ctx, venv));
   WD_TRY(apply_shell_files(e, {e.settings.warpdrive_dir() / "environment", e.settings.hook("build-env")}));
   const Settings& s = e.settings;
 
