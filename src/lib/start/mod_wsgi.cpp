@@ -956,6 +956,9 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   std::string text;
   for (const auto& l : c) text += l + "\n";
   plan.own_process_group = true;  // prefork stops its children with killpg(getpgrp())
+  // One Apache per app root: a PID file left by one that was killed may
+  // name a live process by now, and Apache would quit "already running".
+  plan.stale_files.push_back(rt / "httpd.pid");
   plan.files.insert(plan.files.begin(), GeneratedFile{conf, text, 0644});
 
   plan.argv = {host.httpd.string(), "-f", conf.string(), "-DFOREGROUND"};
