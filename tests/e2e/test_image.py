@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, free_port, http_get, wait_for_http, warpdrive_binary
+from conftest import ARBITRARY_UID, REPO, free_port, http_get, wait_for_http, warpdrive_binary
 
 PODMAN = shutil.which("podman")
 UID = "1000123456:0"
@@ -461,3 +461,17 @@ def test_buildah_engine(res, builder, tmp_path):
     assert r.returncode == 1
     assert r.stderr == ("warpdrive: error: WHERE (.s2i/environment line 2): the value '$HOME/data' has a '$', "
                         "which buildah config would expand; build with --engine podman or docker\n")
+
+
+def test_builder_has_what_the_original_images_had(builder):
+    """PYTHONUNBUFFERED, UTF-8 everywhere, build tools for sdists and git requirements,
+    rsync for `oc rsync`, and the S2I scripts at the original's /opt/app-root/s2i/bin."""
+    script = ('set -e; echo "$PYTHONUNBUFFERED $PYTHONIOENCODING $LANG $LC_ALL $WARPDRIVE_S2I_ROOT"; '
+              'python3 -c "import sys, locale; print(sys.stdout.encoding, locale.getlocale()[1])"; '
+              'gcc --version >/dev/null; git --version >/dev/null; curl --version >/dev/null; '
+              'rsync --version >/dev/null; test -f /usr/include/python3.11/Python.h; '
+              'test -x "$WARPDRIVE_S2I_ROOT/bin/assemble" && test -x /opt/app-root/s2i/bin/run; echo tools-ok')
+    r = podman("run", "--rm", "--user", f"{ARBITRARY_UID}:0", "--entrypoint", "/bin/sh", builder, "-c", script,
+               check=False)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["1 UTF-8 en_US.UTF-8 en_US.UTF-8 /opt/app-root/s2i", "utf-8 UTF-8", "tools-ok"]
