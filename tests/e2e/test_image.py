@@ -7,6 +7,7 @@ as an arbitrary UID in group 0 with no passwd entry, as OpenShift runs it:
 Images and containers get unique names and are removed at the end.
 """
 import hashlib
+import os
 import json
 import shutil
 import subprocess
@@ -475,3 +476,20 @@ def test_builder_has_what_the_original_images_had(builder):
                check=False)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == ["1 UTF-8 en_US.UTF-8 en_US.UTF-8 /opt/app-root/s2i", "utf-8 UTF-8", "tools-ok"]
+
+
+def test_the_originals_image_options_and_builder_variable(hello, builder):
+    """--build-target, --no-index and WARPDRIVE_BUILDER_IMAGE as in the original (the app's
+    .warpdrive/builder_image wins over the variable, --builder-image over both)."""
+    src = hello["root"]
+    env = {**os.environ, "WARPDRIVE_BUILDER_IMAGE": builder}
+    result = subprocess.run([str(warpdrive_binary()), "image", "--dry-run", "--context-dir", "web",
+                             "--build-target", "wheelhouse", "--no-index", "planned"],
+                            cwd=src, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"builder image: {builder} (from WARPDRIVE_BUILDER_IMAGE; id " in result.stdout
+    assert "  WARPDRIVE_BUILD_TARGET=wheelhouse  (-e)\n" in result.stdout
+    assert "  WARPDRIVE_PIP_NO_INDEX=1  (-e)\n" in result.stdout
+    bad = warpdrive_image(src, "--dry-run", "--builder-image", builder, "--build-target", "wheels", "planned")
+    assert bad.returncode == 2
+    assert bad.stderr == "warpdrive: error: --build-target 'wheels': expected application or wheelhouse\n"

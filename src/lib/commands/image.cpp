@@ -19,7 +19,7 @@ Result<int> cmd_image(Context& ctx, const Args& args) {
       "is committed as NAME with the run script as its command, the environment from .s2i/environment\n"
       "and -e, and the io.openshift.s2i.build.* labels. A failed assemble tags nothing.\n"
       "NAME defaults to the source directory's name. The builder is --builder-image, else the one\n"
-      "named in .warpdrive/builder_image, else " +
+      "named in .warpdrive/builder_image, else WARPDRIVE_BUILDER_IMAGE, else " +
           std::string(image::kDefaultBuilderImage) + " (made by image/build.sh).",
       "warpdrive image"};
   image::ImageOptions options;
@@ -33,10 +33,24 @@ Result<int> cmd_image(Context& ctx, const Args& args) {
                "reuse the artifacts (the wheelhouse) that save-artifacts keeps in the previous image of NAME");
   app.add_option("-e,--env", options.env_args, "NAME=VALUE for assemble and the output image (repeatable; wins over .s2i/environment)")
       ->allow_extra_args(false);
+  std::string build_target;
+  bool no_index = false;
+  app.add_option("--build-target", build_target,
+                 "application (default) or wheelhouse: an image of the requirements' wheels (WARPDRIVE_BUILD_TARGET "
+                 "for assemble), as the original's option");
+  app.add_flag("--no-index", no_index, "pip installs without the package index (WARPDRIVE_PIP_NO_INDEX=1 for assemble)");
   app.add_flag("--dry-run", dry_run, "print the plan (engine, builder, files, environment, labels, steps) and build nothing");
   app.add_flag("--json", json, "with --dry-run: print the plan as JSON");
   WD_ASSIGN(bool go, parse_options(app, args));
   if (!go) return 0;
+  // The original's options, given to assemble as the variables they stand for
+  // (after -e, so an option wins over the same -e).
+  if (!build_target.empty()) {
+    if (build_target != "application" && build_target != "wheelhouse")
+      return make_error(fmt::format("--build-target '{}': expected application or wheelhouse", build_target), kExitUsage);
+    options.env_args.push_back("WARPDRIVE_BUILD_TARGET=" + build_target);
+  }
+  if (no_index) options.env_args.push_back("WARPDRIVE_PIP_NO_INDEX=1");
 
   // Compute the plan: engine, builder, source files, environment, labels, steps.
   WD_ASSIGN(image::ImagePlan plan, image::plan_image(ctx, options));

@@ -363,7 +363,8 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
   }
   WD_ASSIGN(plan.selection, select_source(plan.source_root));
 
-  // The builder image: --builder-image, .warpdrive/builder_image, the default.
+  // The builder image: --builder-image, .warpdrive/builder_image,
+  // WARPDRIVE_BUILDER_IMAGE, the default.
   if (!options.builder_image.empty()) {
     plan.builder_image = options.builder_image;
     plan.builder_origin = "--builder-image";
@@ -373,6 +374,10 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
     if (value && !value->empty()) {
       plan.builder_image = *value;
       plan.builder_origin = ".warpdrive/builder_image";
+    } else if (auto variable = ctx.inherited.get("WARPDRIVE_BUILDER_IMAGE"); variable && !variable->empty()) {
+      // The original's order: the app's file, then this variable.
+      plan.builder_image = *variable;
+      plan.builder_origin = "WARPDRIVE_BUILDER_IMAGE";
     } else {
       plan.builder_image = std::string(kDefaultBuilderImage);
       plan.builder_origin = "default";
