@@ -404,7 +404,7 @@ def test_new_relic_runs_the_server_under_newrelic_admin(express_app, express):
     proc, (status, _, body) = serve(express_app, port, **extra)
     with running(proc):
         assert status == 200, body
-        assert b"admin=run-program" in body, body
+        assert b"bin/newrelic-admin', 'run-program'" in body, body  # NEW_RELIC_ADMIN_COMMAND, set by newrelic-admin
         assert b"agent=True" in body, body
         stop_and_check(proc, timeout=15)
 
