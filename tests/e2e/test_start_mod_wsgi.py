@@ -414,3 +414,20 @@ def test_new_relic_without_the_package_is_a_warning(app):
     dry = app.run("start", "--dry-run", env=app.env(WARPDRIVE_SERVER_TYPE="mod_wsgi", NEW_RELIC_LICENSE_KEY="x"))
     assert dry.returncode == 0, dry.stderr
     assert "NEW_RELIC_LICENSE_KEY is set, but the newrelic package is not installed" in dry.stderr + dry.stdout
+
+
+def test_server_args_server_name_refuses_other_host_names(app):
+    app.write("wsgi.py", HELLO)
+    app.write(".warpdrive/server_args/mod_wsgi", "--server-name www.example.com --server-alias example.com\n")
+    port = free_port()
+    proc, (status, _, _) = serve(app, port, path="/")
+    with running(proc):
+        assert status == 403  # Host: 127.0.0.1:port is not the server name
+        for host, expected in [("www.example.com", 200), ("example.com", 200), ("other.example.org", 403)]:
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Host": host})
+            try:
+                code = urllib.request.urlopen(req, timeout=5).status
+            except urllib.error.HTTPError as e:
+                code = e.code
+            assert code == expected, host
+        stop_and_check(proc)

@@ -232,7 +232,7 @@ TEST_F(ModWsgiPlan, BadValuesAreRefusedWithTheReason) {
       {"MOD_WSGI_CALLABLE_OBJECT", "my-app", "MOD_WSGI_CALLABLE_OBJECT 'my-app' is not a Python name"},
       {"MOD_WSGI_WORKING_DIRECTORY", "/nonexistent/dir", "MOD_WSGI_WORKING_DIRECTORY '/nonexistent/dir': no such directory"},
       {"MOD_WSGI_ENTRY_POINT", "missing.py", "MOD_WSGI_ENTRY_POINT '" + root_.string() + "/src/missing.py': no such WSGI script file"},
-      {"MOD_WSGI_ENABLE_DEBUGGER", "1", "MOD_WSGI_ENABLE_DEBUGGER: the post-mortem debugger is part of mod_wsgi-express, which Debian does not ship; unset it (run the app under `warpdrive exec python -m pdb ...` to debug)"},
+      {"MOD_WSGI_ENABLE_DEBUGGER", "1", "MOD_WSGI_ENABLE_DEBUGGER: the post-mortem debugger is part of mod_wsgi-express, which Debian does not ship; add mod_wsgi to the app's requirements (warpdrive then runs mod_wsgi-express) or unset it (run the app under `warpdrive exec python -m pdb ...` to debug)"},
   };
   for (const auto& k : cases) {
     environment_.env = EnvVars();

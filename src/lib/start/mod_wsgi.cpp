@@ -446,7 +446,8 @@ Status options_from_env(Options& o, const EnvVars& env, std::vector<std::string>
   if (env.is_set("MOD_WSGI_ENABLE_DEBUGGER"))
     return make_error(
         "MOD_WSGI_ENABLE_DEBUGGER: the post-mortem debugger is part of mod_wsgi-express, which "
-        "Debian does not ship; unset it (run the app under `warpdrive exec python -m pdb ...` "
+        "Debian does not ship; add mod_wsgi to the app's requirements (warpdrive then runs "
+        "mod_wsgi-express) or unset it (run the app under `warpdrive exec python -m pdb ...` "
         "to debug)");
   for (const auto& [name, value] : env.vars()) {
     if (name.rfind("MOD_WSGI_", 0) != 0 || value.empty() || name == "MOD_WSGI_ENABLE_DEBUGGER") continue;
