@@ -431,3 +431,21 @@ def test_server_args_server_name_refuses_other_host_names(app):
                 code = e.code
             assert code == expected, host
         stop_and_check(proc)
+
+
+def test_original_app_with_deploy_mode_mod_wsgi_trusts_the_forwarded_header(app):
+    # As an app written for the original: .warpdrive/deploy_mode names
+    # mod_wsgi (full control) and server_args carry mod_wsgi-express options.
+    app.write("wsgi.py", ENVIRON_APP)
+    app.write(".warpdrive/deploy_mode", "mod_wsgi\n")
+    app.write(".warpdrive/server_args",
+              "--application-type module --entry-point wsgi --trust-proxy-header X-Forwarded-For\n")
+    port = free_port()
+    proc, (status, _, body) = serve(app, port)
+    with running(proc):
+        assert status == 200, body
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"X-Forwarded-For": "198.51.100.7"})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            page = r.read()
+        assert json.loads(page[:page.index(b"}") + 1])["REMOTE_ADDR"] == "198.51.100.7"
+        stop_and_check(proc)
