@@ -503,6 +503,21 @@ TEST_F(ModWsgiPlan, ModWsgiExpressAsRootGetsTheApacheAccount) {
   EXPECT_EQ(p->argv, argv);
 }
 
+TEST_F(ModWsgiPlan, ModWsgiExpressGetsTheDebuggerWhereTheOriginalPutIt) {
+  touch(root_ / "bin" / "mod_wsgi-express", "#!/bin/sh\n");
+  input_.target.reset();
+  environment_.env.set("MOD_WSGI_ENABLE_DEBUGGER", "1");
+  environment_.env.set("MOD_WSGI_LOG_LEVEL", "info");
+  environment_.env.set("MOD_WSGI_WORKING_DIRECTORY", "/srv");
+  environment_.env.set("MOD_WSGI_SERVER_STATUS", "1");
+  auto p = plan();
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  std::vector<std::string> tail = {"--log-level", "info", "--debug-mode", "--enable-debugger",
+                                   "--working-directory", "/srv", "--server-status"};
+  ASSERT_GE(p->argv.size(), tail.size());
+  EXPECT_EQ(std::vector<std::string>(p->argv.end() - static_cast<long>(tail.size()), p->argv.end()), tail);
+}
+
 TEST_F(ModWsgiPlan, ModWsgiExpressRequiredButMissing) {
   environment_.env.set("WARPDRIVE_MOD_WSGI_EXPRESS", "on");
   EXPECT_EQ(error().rfind("WARPDRIVE_MOD_WSGI_EXPRESS='on' asks for mod_wsgi-express, but " + root_.string() +
