@@ -433,6 +433,17 @@ def test_server_args_server_name_refuses_other_host_names(app):
         stop_and_check(proc)
 
 
+def test_server_args_allow_localhost_lets_local_clients_use_any_host_name(app):
+    app.write("wsgi.py", HELLO)
+    app.write(".warpdrive/server_args/mod_wsgi", "--server-name www.example.com --allow-localhost\n")
+    port = free_port()
+    proc, (status, _, body) = serve(app, port, path="/")
+    with running(proc):
+        assert status == 200 and body.startswith(b"hello from mod_wsgi"), body
+        assert "        Require local\n" in conf_text(app)
+        stop_and_check(proc)
+
+
 def test_original_app_with_deploy_mode_mod_wsgi_trusts_the_forwarded_header(app):
     # As an app written for the original: .warpdrive/deploy_mode names
     # mod_wsgi (full control) and server_args carry mod_wsgi-express options.
