@@ -8,7 +8,8 @@ shift || true
 launcher=()
 if command -v ccache >/dev/null; then
   # Work trees of one repository share compiled objects: paths are hashed relative to the tree.
-  export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=true
+  # The precompiled header is cacheable only with these sloppinesses.
+  export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=true CCACHE_SLOPPINESS=pch_defines,time_macros
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 cmake -S "$repo" -B "$dir" -DWARPDRIVE_WERROR=ON "${launcher[@]}" "$@" >/dev/null

@@ -23,7 +23,8 @@ Result<std::optional<BuildRecord>> load_build_record(const fs::path& app_root) {
     if (j.contains("django") && j["django"].is_object()) {
       const auto& d = j["django"];
       r.django = DjangoFacts{d.value("settings_module", ""), d.value("wsgi_application", ""),
-                             d.value("static_url", ""), d.value("static_root", "")};
+                             d.value("static_url", ""), d.value("static_root", ""),
+                             d.value("asgi_application", "")};
     }
     return std::optional<BuildRecord>(std::move(r));
   } catch (const nlohmann::json::exception& e) {
@@ -44,7 +45,8 @@ Status save_build_record(const fs::path& app_root, const BuildRecord& r) {
     j["django"] = {{"settings_module", r.django->settings_module},
                    {"wsgi_application", r.django->wsgi_application},
                    {"static_url", r.django->static_url},
-                   {"static_root", r.django->static_root}};
+                   {"static_root", r.django->static_root},
+                   {"asgi_application", r.django->asgi_application}};
   } else {
     j["django"] = nullptr;
   }

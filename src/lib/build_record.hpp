@@ -17,6 +17,7 @@ struct DjangoFacts {
   std::string wsgi_application;  // settings.WSGI_APPLICATION, e.g. "mysite.wsgi.application"
   std::string static_url;        // settings.STATIC_URL, e.g. "/static/"
   std::string static_root;       // the resolved STATIC_ROOT collectstatic wrote to (absolute)
+  std::string asgi_application;  // settings.ASGI_APPLICATION (Channels sets it), "" when unset
 };
 
 struct BuildRecord {

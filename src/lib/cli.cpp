@@ -25,11 +25,14 @@ const Command kCommands[] = {
     {"env", "print the deploy environment as shell export lines (or --json)", cmd_env},
     {"exec", "run a command in the application's deploy environment", cmd_exec},
     {"shell", "start an interactive shell in the application's deploy environment", cmd_shell},
+    {"enter", "run a command as given (no deploy environment), as a correct process 1", cmd_enter},
     {"setup", "run the application's setup hook", cmd_setup},
     {"migrate", "run the application's migrate hook (database migrations)", cmd_migrate},
     {"verify", "run the application's verify hook", cmd_verify},
-    {"alive", "liveness check: the alive hook, or success", cmd_alive},
-    {"ready", "readiness check: the ready hook, or a TCP connect to the HTTP port", cmd_ready},
+    {"alive", "liveness check: the alive hook, or the server start started still runs", cmd_alive},
+    {"ready", "readiness check: the ready hook, or the server's ports accept connections", cmd_ready},
+    // Beyond one machine
+    {"manifests", "print the Kubernetes/OpenShift objects that run the application's image", cmd_manifests},
     // Local development
     {"project", "switch to (or --create) a local virtualenv project", cmd_project},
     {"activate", "print the shell code that activates a project", cmd_activate},

@@ -8,7 +8,7 @@
 
 namespace wd {
 
-Result<int> run_as_init(const ProcessSpec& spec) {
+Result<int> run_as_init(const ProcessSpec& spec, std::function<int(pid_t)> watch) {
   if (int sig = take_pending_stop()) return stop_error(sig);
   // SIGHUP is passed on but is no stop here: servers take it as "reload".
   Supervision how;
@@ -16,6 +16,7 @@ Result<int> run_as_init(const ProcessSpec& spec) {
   how.other_signals = {SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH};
   how.child_is_group_leader = true;
   how.stop_tree_on_exit = true;
+  how.watch = std::move(watch);
 
   // Block what the loop takes before the child exists, so nothing arriving
   // meanwhile is lost (blocked signals reach PID 1 even without handlers);
@@ -33,6 +34,9 @@ Result<int> run_as_init(const ProcessSpec& spec) {
   bool had_terminal = ::isatty(STDIN_FILENO) && ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
   ProcessSpec child_spec = spec;
   child_spec.new_process_group = true;
+  // Killed outright, warpdrive cannot stop the program: the kernel asks it
+  // to stop instead, so no server is left running without its supervisor.
+  child_spec.parent_death_signal = SIGTERM;
   auto started = spawn(child_spec);  // the child starts with an empty mask
   if (!started) {
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
@@ -49,10 +53,13 @@ Result<int> run_as_init(const ProcessSpec& spec) {
   return end->exit_status;
 }
 
-Result<int> hand_over(const Context& ctx, const Settings& settings, const ProcessSpec& spec, Handover how) {
-  bool under_init = how == Handover::own_process_group ||
-                    (!settings.run_as_pid1 && (ctx.is_pid1 || how == Handover::supervise));
-  if (under_init) return run_as_init(spec);
+bool runs_under_init(const Context& ctx, const Settings& settings, Handover how) {
+  return how == Handover::own_process_group || (!settings.run_as_pid1 && (ctx.is_pid1 || how == Handover::supervise));
+}
+
+Result<int> hand_over(const Context& ctx, const Settings& settings, const ProcessSpec& spec, Handover how,
+                      std::function<int(pid_t)> watch) {
+  if (runs_under_init(ctx, settings, how)) return run_as_init(spec, std::move(watch));
   return exec_replace(spec);
 }
 

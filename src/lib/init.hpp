@@ -14,7 +14,8 @@ namespace wd {
 
 // Runs `spec` as a child under the init loop; returns the child's exit
 // status, or 128+N when it died of signal N.
-Result<int> run_as_init(const ProcessSpec& spec);
+// `watch`, when given, is called while the child runs (see Supervision::watch).
+Result<int> run_as_init(const ProcessSpec& spec, std::function<int(pid_t)> watch = {});
 
 // How a command hands over to its program.
 enum class Handover {
@@ -30,7 +31,11 @@ enum class Handover {
 
 // The one way warpdrive hands over to a program (exec, shell, start, runtime
 // hooks). Returns only an exit status to pass on.
+// `watch` applies only when it runs under the init loop.
 Result<int> hand_over(const Context& ctx, const Settings& settings, const ProcessSpec& spec,
-                      Handover how = Handover::exec);
+                      Handover how = Handover::exec, std::function<int(pid_t)> watch = {});
+
+// True when hand_over(ctx, settings, _, how) runs the program under the init loop.
+bool runs_under_init(const Context& ctx, const Settings& settings, Handover how);
 
 }  // namespace wd

@@ -2,6 +2,7 @@
 // the original's " -----> " phase lines to stdout.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace wd {
@@ -10,5 +11,12 @@ void warn(std::string_view message);          // "warpdrive: warning: ..." on st
 void print_error(std::string_view message);   // "warpdrive: error: ..." on stderr (main only)
 void phase_line(std::string_view message);    // " -----> ..." on stdout
 void info_line(std::string_view message);     // the line as is, on stdout
+
+// The text with the password (or token) of every URL's user information
+// replaced: "https://alice:s3cret@host/" -> "https://alice:****@host/",
+// "https://TOKEN@host/" -> "https://****@host/". Every line above goes
+// through it; digests of index settings use it too, so a rotated password does
+// not reinstall everything.
+std::string mask_credentials(std::string_view text);
 
 }  // namespace wd

@@ -62,7 +62,7 @@ int shell_exit_status(int wait_status) {
 void trace_command(const std::vector<std::string>& argv) {
   std::string line = "+";
   for (const auto& a : argv) line += " " + shell_quote(a);
-  line += "\n";
+  line = mask_credentials(line) + "\n";
   // One write, so traces from concurrent processes do not interleave.
   [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
 }
@@ -71,7 +71,12 @@ namespace {
 
 // Runs in the child between fork and exec: nothing here may allocate.
 [[noreturn]] void child_exec(const char* path, char** argv, char** envp, const char* cwd,
-                             const std::vector<Redirect>& redirects, bool new_process_group, int error_pipe) {
+                             const std::vector<Redirect>& redirects, bool new_process_group,
+                             int parent_death_signal, pid_t parent, int error_pipe) {
+  if (parent_death_signal) {
+    ::prctl(PR_SET_PDEATHSIG, parent_death_signal, 0, 0, 0);
+    if (::getppid() != parent) _exit(128 + parent_death_signal);  // the parent died before prctl
+  }
   sigset_t all;
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, nullptr);
@@ -139,6 +144,7 @@ Result<pid_t> spawn(const ProcessSpec& spec) {
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return make_error(fmt::format("pipe: {}", errno_text(errno)));
   std::string cwd = spec.cwd.string();
+  pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     int err = errno;
@@ -148,7 +154,7 @@ Result<pid_t> spawn(const ProcessSpec& spec) {
   }
   if (pid == 0)
     child_exec(p.program.c_str(), p.argv.data(), p.envp.data(), cwd.empty() ? nullptr : cwd.c_str(),
-               spec.redirects, spec.new_process_group, pipefd[1]);
+               spec.redirects, spec.new_process_group, spec.parent_death_signal, parent, pipefd[1]);
   if (spec.new_process_group) ::setpgid(pid, pid);  // also here: no race with kill(-pid)
   ::close(pipefd[1]);
   int child_errno = 0;
@@ -179,7 +185,7 @@ struct Descendant {
   pid_t pid;
   bool zombie;
 };
-std::vector<Descendant> descendants() {
+std::vector<Descendant> descendants(pid_t root = ::getpid()) {
   std::multimap<pid_t, Descendant> by_parent;
   DIR* proc = ::opendir("/proc");
   if (!proc) return {};
@@ -202,7 +208,7 @@ std::vector<Descendant> descendants() {
   }
   ::closedir(proc);
   std::vector<Descendant> out;
-  std::vector<pid_t> todo = {::getpid()};
+  std::vector<pid_t> todo = {root};
   while (!todo.empty()) {
     pid_t parent = todo.back();
     todo.pop_back();
@@ -236,6 +242,13 @@ int remaining_ms(Clock::time_point until) {
 }
 
 }  // namespace
+
+std::vector<pid_t> process_tree(pid_t root) {
+  std::vector<pid_t> out = {root};
+  for (const auto& d : descendants(root))
+    if (!d.zombie) out.push_back(d.pid);
+  return out;
+}
 
 std::string signal_name(int sig) {
   const char* abbrev = ::sigabbrev_np(sig);
@@ -315,9 +328,16 @@ Result<ChildEnd> supervise(pid_t child, const Supervision& how, int capture_fd, 
   Clock::time_point stop_at{}, resend_at{};
   bool killed = false;
   char buf[65536];
+  std::optional<Clock::time_point> watch_at;
+  if (how.watch) watch_at = Clock::now();
   for (;;) {
     if (!status) reap(child, status);
     if (status && capture_fd < 0) break;
+    if (!status && !end.stop_signal && watch_at && Clock::now() >= *watch_at) {
+      int next = how.watch(child);
+      if (next < 0) watch_at.reset();
+      else watch_at = Clock::now() + std::chrono::milliseconds(next);
+    }
     if (!status && end.stop_signal && !killed) {
       auto now = Clock::now();
       if (now >= stop_at + kStopGrace) {
@@ -335,6 +355,8 @@ Result<ChildEnd> supervise(pid_t child, const Supervision& how, int capture_fd, 
     if (status) timeout = -1;  // only the rest of the output is awaited
     else if (end.stop_signal && !killed)
       timeout = std::min(remaining_ms(resend_at), remaining_ms(stop_at + kStopGrace));
+    else if (watch_at)
+      timeout = std::min(timeout, remaining_ms(*watch_at));
     int ready = ::poll(fds, capture_fd >= 0 ? 2 : 1, timeout);
     if (ready < 0 && errno != EINTR) {
       int err = errno;

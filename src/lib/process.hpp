@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -30,6 +31,8 @@ struct ProcessSpec {
   // terminal when stdin is one (the PID 1 init does this, as tini does, so a
   // server that signals its whole process group does not signal the init).
   bool new_process_group = false;
+  // Signal the child gets when this process dies, even of SIGKILL (0: none).
+  int parent_death_signal = 0;
 };
 
 // Finds `name` on the PATH of `env` (or takes it as a path when it has a '/').
@@ -77,6 +80,9 @@ struct Supervision {
   std::vector<int> other_signals;  // passed on only (the init loop: SIGHUP, SIGUSR1, ...)
   bool child_is_group_leader = false;  // SIGKILL goes to its whole process group
   bool stop_tree_on_exit = false;      // when the child ends, stop its descendants (start: nothing outlives the server)
+  // Called while the child runs and no stop is under way; returns the
+  // milliseconds until its next call, or -1 for no further call.
+  std::function<int(pid_t child)> watch;
 };
 struct ChildEnd {
   int exit_status = 0;  // as a shell reports it
@@ -92,6 +98,9 @@ Result<ChildEnd> supervise(pid_t child, const Supervision& how, int capture_fd =
 // to whatever is left, reaping them; returns once none is left (or 2 s after
 // kill_at, for a process the kernel cannot kill).
 void stop_descendants(std::chrono::steady_clock::time_point kill_at);
+
+// `root` and its live descendants.
+std::vector<pid_t> process_tree(pid_t root);
 
 // An exclusive flock on `path`, created (mode 0664) when missing and never
 // opened through a symbolic link. When another process holds it, prints

@@ -17,7 +17,7 @@ namespace wd {
 struct ServerInput;
 struct LaunchPlan;
 
-enum class ServerId { mod_wsgi, gunicorn, uwsgi, waitress };
+enum class ServerId { mod_wsgi, gunicorn, uwsgi, waitress, uvicorn, hypercorn, daphne, granian };
 
 // What build checks before it trusts that the server can run.
 struct InstallCheck {

@@ -94,6 +94,13 @@ Result<Valued> file_or_env(const EnvVars& env, std::string_view name, const fs::
   if (env.is_set(name)) {
     std::string value = *env.get(name);
     if (exported && exported->value == value && exported->origin.kind == SettingOrigin::fallback) return *exported;
+    // A parent warpdrive (`warpdrive exec warpdrive start`, the image's
+    // entry point) exported its default: still a default here, so that an
+    // ASGI application gets the ASGI default rather than mod_wsgi "chosen".
+    if (value == fallback) {
+      std::string defaulted = " " + env.get_or("WARPDRIVE_DEFAULTED", "") + " ";
+      if (defaulted.find(" " + std::string(name) + " ") != std::string::npos) return Valued{value, {}};
+    }
     return Valued{value, {SettingOrigin::variable, std::string(name)}};
   }
   return Valued{std::string(fallback), {}};
@@ -162,9 +169,16 @@ Status resolve_rest(const EnvVars& env, Settings& s, bool resolved_before) {
   s.python_file = env.get_or("WARPDRIVE_PYTHON_FILE", "app.py");
   s.wsgi_module = env.get_or("WARPDRIVE_WSGI_MODULE_NAME", "wsgi");
   s.wsgi_callable = env.get_or("WARPDRIVE_WSGI_CALLABLE_OBJECT", "application");
-  s.static_url = env.get_or("WARPDRIVE_WSGI_STATIC_URL", "");
-  s.static_root = env.get_or("WARPDRIVE_WSGI_STATIC_ROOT", "");
+  s.asgi_module = env.get_or("WARPDRIVE_ASGI_MODULE_NAME", "asgi");
+  s.asgi_callable = env.get_or("WARPDRIVE_ASGI_CALLABLE_OBJECT", "application");
+  // WARPDRIVE_STATIC_URL / _ROOT name a static mount for WSGI and ASGI alike;
+  // the original's WARPDRIVE_WSGI_STATIC_* names still work when they are unset.
+  s.static_url_name = env.is_set("WARPDRIVE_STATIC_URL") ? "WARPDRIVE_STATIC_URL" : "WARPDRIVE_WSGI_STATIC_URL";
+  s.static_root_name = env.is_set("WARPDRIVE_STATIC_ROOT") ? "WARPDRIVE_STATIC_ROOT" : "WARPDRIVE_WSGI_STATIC_ROOT";
+  s.static_url = env.get_or(s.static_url_name, "");
+  s.static_root = env.get_or(s.static_root_name, "");
   s.pip_packages = split_words(env.get_or("WARPDRIVE_PIP_PACKAGES", "requirements.txt"));
+  s.pip_wheels = env.is_set("WARPDRIVE_PIP_WHEELS") ? split_words(*env.get("WARPDRIVE_PIP_WHEELS")) : s.pip_packages;
   s.pip_no_index = env.is_set("WARPDRIVE_PIP_NO_INDEX");
   std::string builder = env.get_or("WARPDRIVE_BUILDER_ID", "1001");
   unsigned long id = 0;
@@ -186,10 +200,17 @@ void export_settings(const Settings& s, EnvVars& env) {
   env.set("WARPDRIVE_HTTP_PORT", s.http_port_text());
   env.set("WARPDRIVE_DEPLOY_MODE", s.deploy_mode_name());
   env.set("WARPDRIVE_SERVER_TYPE", std::string(server_name(s.server_type)));
+  // Which of the exported values are warpdrive's defaults, not the user's choice (see file_or_env).
+  if (s.server_type_origin.kind == SettingOrigin::fallback)
+    env.set("WARPDRIVE_DEFAULTED", "WARPDRIVE_SERVER_TYPE");
+  else
+    env.unset("WARPDRIVE_DEFAULTED");
   env.set("WARPDRIVE_SHELL_FILE", s.shell_file);
   env.set("WARPDRIVE_PYTHON_FILE", s.python_file);
   env.set("WARPDRIVE_WSGI_MODULE_NAME", s.wsgi_module);
   env.set("WARPDRIVE_WSGI_CALLABLE_OBJECT", s.wsgi_callable);
+  env.set("WARPDRIVE_ASGI_MODULE_NAME", s.asgi_module);
+  env.set("WARPDRIVE_ASGI_CALLABLE_OBJECT", s.asgi_callable);
   env.set("WARPDRIVE_WSGI_STATIC_URL", s.static_url);
   env.set("WARPDRIVE_WSGI_STATIC_ROOT", s.static_root);
   std::string packages;
@@ -224,6 +245,8 @@ Result<AppEnvironment> base_environment(const Context& ctx, Phase phase, std::st
   WD_TRY(resolve_roots(ctx, e.env, e.settings));
   e.env.set("WARPDRIVE_PHASE", std::string(phase_name(phase)));
   e.env.set("WARPDRIVE_ACTION", std::string(action));
+  // The original's: where the build runs (S2I's assemble sets docker).
+  if (phase == Phase::build && !e.env.is_set("WARPDRIVE_BUILD_SYSTEM")) e.env.set("WARPDRIVE_BUILD_SYSTEM", "local");
 
   std::vector<std::string> python_front = {e.settings.app_home.string()};
   if (e.settings.src_root != e.settings.app_home) python_front.push_back(e.settings.src_root.string());

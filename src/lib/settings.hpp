@@ -1,4 +1,4 @@
-// The WARPDRIVE_* settings (reference.md, "Paths and settings") and the
+// The WARPDRIVE_* settings (docs/runtime.md and docs/migrating.md) and the
 // environment every child of warpdrive gets, computed once as data.
 #pragma once
 
@@ -19,7 +19,7 @@ namespace wd {
 enum class Phase { build, deploy };
 std::string_view phase_name(Phase phase);
 
-// How start chooses what to run (reference.md, "start, in order"): detect
+// How start chooses what to run (docs/start.md, "Deploy modes"): detect
 // (automatic), a fixed kind of application, or full control by the server
 // named in the mode (warpdrive adds only the bind and log options).
 enum class DeployMode { automatic, shell, python, wsgi, django, full_control };
@@ -47,9 +47,14 @@ struct Settings {
   std::string python_file;   // WARPDRIVE_PYTHON_FILE, app.py
   std::string wsgi_module;   // WARPDRIVE_WSGI_MODULE_NAME, wsgi
   std::string wsgi_callable; // WARPDRIVE_WSGI_CALLABLE_OBJECT, application
-  std::string static_url;    // WARPDRIVE_WSGI_STATIC_URL
-  std::string static_root;   // WARPDRIVE_WSGI_STATIC_ROOT
+  std::string asgi_module;   // WARPDRIVE_ASGI_MODULE_NAME, asgi
+  std::string asgi_callable; // WARPDRIVE_ASGI_CALLABLE_OBJECT, application
+  std::string static_url;    // WARPDRIVE_STATIC_URL, else WARPDRIVE_WSGI_STATIC_URL
+  std::string static_root;   // WARPDRIVE_STATIC_ROOT, else WARPDRIVE_WSGI_STATIC_ROOT
+  std::string static_url_name = "WARPDRIVE_WSGI_STATIC_URL";    // the variable static_url came from
+  std::string static_root_name = "WARPDRIVE_WSGI_STATIC_ROOT";  // the variable static_root came from
   std::vector<std::string> pip_packages;  // WARPDRIVE_PIP_PACKAGES, requirements.txt
+  std::vector<std::string> pip_wheels;    // WARPDRIVE_PIP_WHEELS, else pip_packages (warpdrive wheels)
   bool pip_no_index = false; // WARPDRIVE_PIP_NO_INDEX non-empty
   uid_t builder_id = 1001;   // WARPDRIVE_BUILDER_ID
   bool debug = false;        // WARPDRIVE_DEBUG non-empty

@@ -34,24 +34,34 @@ warpdrive() {
 }
 
 # warpdrive project [--create] [--python PYTHON] [--system-site-packages] [NAME]
+# warpdrive project --list
 _warpdrive_project() {
-  local arg skip='' help='' names=0 code
+  local arg skip='' help='' names=0 rest='' code
   for arg in "$@"; do
     if [ -n "$skip" ]; then
       skip=''
       continue
     fi
+    if [ -n "$rest" ]; then # after --, every word is a name
+      names=$((names + 1))
+      continue
+    fi
     case $arg in
-      -h | --help) help=1 ;;
+      --) rest=1 ;;
+      -h | --help | --list) help=1 ;;
       --python) skip=1 ;; # its value is not a project name
       -*) ;;
       *) names=$((names + 1)) ;;
     esac
   done
   # Listing the projects and printing the help change nothing in this shell.
-  if [ "$names" -eq 0 ] || [ -n "$help" ]; then
+  if [ -n "$help" ]; then
     "$_warpdrive_program" project "$@"
     return
+  fi
+  # Without a name: the project `default`, as in the original.
+  if [ "$names" -eq 0 ]; then
+    set -- "$@" default
   fi
   code=$("$_warpdrive_program" activate "$@") || return
   eval "$code"

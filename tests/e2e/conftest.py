@@ -38,6 +38,7 @@ PINS = {
     "newrelic": "newrelic==14.1.0",
     "uvicorn": "uvicorn==0.54.0",
     "uvicorn-worker": "uvicorn-worker==0.4.0",
+    "uvicorn-standard": "uvicorn[standard]==0.54.0",
     "hypercorn": "hypercorn==0.18.0",
     "daphne": "daphne==4.2.3",
     "granian": "granian==2.8.9",
@@ -47,10 +48,16 @@ PINS = {
     "quart": "quart==0.22.0",
     "litestar": "litestar==2.25.0",
     "servestatic": "servestatic==4.4.0",
+    "websockets": "websockets==17.4",
     "uv": "uv==0.13.9",
     "poetry": "poetry==2.5.1",
     "pipenv": "pipenv==2026.10.3",
     "pdm": "pdm==2.29.4",
+    "kubernetes-validate": "kubernetes-validate==1.37.0",
+    # Small pure-Python packages pinned below their newest release, so a test
+    # can tell the locked version from whatever an index would pick.
+    "six": "six==1.16.0",
+    "iniconfig": "iniconfig==2.0.0",
 }
 
 # Caches kept between runs (and shared by every test of a run): pip's and uv's

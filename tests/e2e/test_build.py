@@ -191,6 +191,7 @@ def test_django_collectstatic_into_app_root_tmp_and_cache(app):
         "wsgi_application": "mysite.wsgi.application",
         "static_url": "/static/",
         "static_root": str(static),
+        "asgi_application": "",
     }
 
     again = app.run("build", env=env, check=True)
@@ -286,17 +287,20 @@ def test_two_lock_files(app):
     app.write("Pipfile.lock", "{}\n")
     app.write("poetry.lock", "\n")
     r = app.run("build", env=build_env(app))
-    assert_failed(app, r, f"more than one lock file in {app.src}: Pipfile.lock, poetry.lock; set "
-                          "WARPDRIVE_INSTALLER to pipenv, poetry or uv to choose one (or pip to use "
-                          "requirements files only)")
+    assert_failed(app, r, f"more than one lock file in {app.src}: poetry.lock, Pipfile.lock; warpdrive will not "
+                          "guess which one is current: remove the stale ones, or set WARPDRIVE_INSTALLER to uv, "
+                          "poetry, pipenv or pdm to choose (pip: requirements files only)")
 
 
-def test_lock_file_tool_missing(app):
+def test_lock_file_tool_missing_offline(app, shared_tmp):
+    # Offline, warpdrive cannot install uv for itself: the error says what to do.
     app.write("uv.lock", "version = 1\n")
-    r = app.run("build", env=build_env(app))
-    assert_failed(app, r, f"{app.src}/uv.lock needs uv, which is not installed: install uv (Debian bookworm "
-                          "has no package for it: pip install uv), or set WARPDRIVE_INSTALLER=pip and list "
-                          "the dependencies in requirements.txt")
+    tools = shared_tmp / "tools"
+    r = app.run("build", env=build_env(app, WARPDRIVE_TOOLS_DIR=tools))
+    assert_failed(app, r, f"installing uv==0.13.9 into {tools}/uv-0.13.9 failed with exit status 1 (pip's message "
+                          "is above) (WARPDRIVE_PIP_NO_INDEX: it must be in the wheelhouse); put uv on PATH, or "
+                          "choose another version with WARPDRIVE_UV_VERSION")
+    assert not (tools / "uv-0.13.9").exists()
 
 
 def test_wheelhouse_that_is_a_file(app):
@@ -309,7 +313,7 @@ def test_wheelhouse_that_is_a_file(app):
 def test_unknown_server_type(app):
     r = app.run("build", env=build_env(app, WARPDRIVE_SERVER_TYPE="tomcat"))
     assert_failed(app, r, "unknown server type 'tomcat' (variable WARPDRIVE_SERVER_TYPE); valid types: mod_wsgi, "
-                          "gunicorn, uwsgi, waitress")
+                          "gunicorn, uwsgi, waitress, uvicorn, hypercorn, daphne, granian")
 
 
 def test_server_not_importable_offline(app):
@@ -323,7 +327,8 @@ def test_server_not_importable_offline(app):
                           "WARPDRIVE_PIP_NO_INDEX forbids installing it with pip; install python3-gunicorn "
                           "python3-whitenoise (Debian; build with WARPDRIVE_SYSTEM_SITE_PACKAGES=1 so the "
                           "virtualenv sees Debian's Python packages), or choose another server with "
-                          "WARPDRIVE_SERVER_TYPE or .warpdrive/server_type (mod_wsgi, gunicorn, uwsgi, waitress)")
+                          "WARPDRIVE_SERVER_TYPE or .warpdrive/server_type (mod_wsgi, gunicorn, uwsgi, waitress, uvicorn, "
+                          "hypercorn, daphne, granian)")
 
 
 def test_gunicorn_server_check_passes_with_system_packages(app):

@@ -94,7 +94,7 @@ warpdrive project --create --python {SYSTEM_PYTHON} demo
 show
 printf 'PYTHON_PREFIX=%s\\n' "$(python -c 'import sys; print(sys.prefix)')"
 printf 'EXPORTED=%s\\n' "$(env | grep -E '^WARPDRIVE_(ENV_NAME|APP_ROOT|SRC_ROOT)=' | sort | tr '\\n' ' ')"
-printf 'LIST=%s\\n' "$(warpdrive project | tr '\\n' ' ')"
+printf 'LIST=%s\\n' "$(warpdrive project --list | tr '\\n' ' ')"
 '''))
     venv = dev.venv("demo")
     state = parse_show(r.stdout)
@@ -128,12 +128,29 @@ def test_project_without_create_refuses_a_missing_one(dev):
     assert not dev.venv("demo").exists()
 
 
-def test_create_refuses_an_existing_project(dev):
+def test_create_on_an_existing_project_switches_to_it(dev):
+    """As the original: --create makes a missing project and switches to an existing one."""
     make_venv(dev.venv("demo"), with_pip=False)
-    r = dev.bash(f'warpdrive project --create --python {SYSTEM_PYTHON} demo; echo "status=$?"')
-    assert r.stderr == (f"warpdrive: error: project 'demo' already exists: {dev.venv('demo')}; "
-                        "switch to it with: warpdrive project demo\n")
-    assert "status=1" in r.stdout
+    (dev.venv("demo") / "keep").write_text("untouched")
+    r = dev.bash(f'warpdrive project --create --python {SYSTEM_PYTHON} demo; echo "status=$?"; show')
+    assert r.stderr == ("warpdrive: project 'demo' exists; switching to it (--python and --system-site-packages "
+                        "apply only to a new project)\n")
+    state = parse_show(r.stdout)
+    assert state["status"] == "0"
+    assert state["WARPDRIVE_ENV_NAME"] == "demo"
+    assert (dev.venv("demo") / "keep").read_text() == "untouched"
+
+
+def test_project_without_a_name_is_the_default_project(dev):
+    r = dev.bash('warpdrive project; echo "missing=$?"; warpdrive project --create; echo "status=$?"; show')
+    assert r.stderr.startswith(f"warpdrive: error: there is no project 'default' in {dev.venvs}; "
+                               "create it with: warpdrive project --create default\n")
+    state = parse_show(r.stdout)
+    assert state["missing"] == "1" and state["status"] == "0"
+    assert state["WARPDRIVE_ENV_NAME"] == "default"
+    assert state["VIRTUAL_ENV"] == str(dev.venv("default"))
+    listed = dev.bash("warpdrive project --list")
+    assert listed.stdout == "default\n"
 
 
 def test_switch_between_projects(dev):
@@ -251,14 +268,14 @@ warpdrive destroy demo; echo "active=$?"
 warpdrive deactivate
 warpdrive destroy demo; echo "inactive=$?"
 warpdrive destroy demo; echo "missing=$?"
-printf 'LIST=%s\\n' "$(warpdrive project 2>/dev/null)"
+printf 'LIST=%s\\n' "$(warpdrive project --list 2>/dev/null)"
 ''')
     assert r.stdout.splitlines() == [
         "active=1", f"destroyed project 'demo' ({venv})", "inactive=0", "missing=1", "LIST="]
     assert r.stderr == (
         "warpdrive: error: project 'demo' is active in this shell; leave it with 'warpdrive deactivate' "
         "before destroying it\n"
-        f"warpdrive: error: there is no project 'demo' in {dev.venvs} (warpdrive project lists the projects)\n")
+        f"warpdrive: error: there is no project 'demo' in {dev.venvs} (warpdrive project --list lists the projects)\n")
     assert not venv.exists()
 
 
@@ -322,7 +339,7 @@ def test_the_binary_alone_cannot_change_the_shell_and_says_so(dev):
             "'warpdrive profile' prints to ~/.bash_profile\n")
     assert not dev.venv("demo").exists()
     # Listing changes nothing, so the binary does it.
-    r = ok(dev.run("project"))
+    r = ok(dev.run("project", "--list"))
     assert r.stdout == ""
     assert r.stderr == f"warpdrive: no projects in {dev.venvs} (create one: warpdrive project --create NAME)\n"
 

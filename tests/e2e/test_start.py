@@ -291,13 +291,13 @@ def test_unknown_server_type_and_deploy_mode(app):
     result = app.run("start", env=app.env(WARPDRIVE_SERVER_TYPE="nginx"))
     assert result.returncode == 1
     assert result.stderr == ("warpdrive: error: unknown server type 'nginx' (variable WARPDRIVE_SERVER_TYPE); "
-                             "valid types: mod_wsgi, gunicorn, uwsgi, waitress\n")
+                             "valid types: mod_wsgi, gunicorn, uwsgi, waitress, uvicorn, hypercorn, daphne, granian\n")
     app.write(".warpdrive/deploy_mode", "turbo\n")
     result = app.run("start")
     assert result.returncode == 1
     assert result.stderr == (f"warpdrive: error: unknown deploy mode 'turbo' (file {app.src}/.warpdrive/deploy_mode); "
                              "valid modes: auto, shell, python, wsgi, django, or a server name for full control "
-                             "(mod_wsgi, gunicorn, uwsgi, waitress)\n")
+                             "(mod_wsgi, gunicorn, uwsgi, waitress, uvicorn, hypercorn, daphne, granian)\n")
 
 
 def test_server_args_unterminated_brace(app):

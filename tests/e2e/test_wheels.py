@@ -51,3 +51,23 @@ def test_failing_install_hook(app):
 
 
 assert SYSTEM_PYTHON
+
+
+def test_pip_wheels_names_the_files_and_the_wheelhouse_target_caches_in_packages(app, shared_tmp):
+    """The original's WARPDRIVE_PIP_WHEELS and .warpdrive/packages; hooks see WARPDRIVE_BUILD_SYSTEM."""
+    dist = shared_tmp / "dist"
+    make_wheel(dist, "wdprobe", "0.1", "one")
+    make_wheel(dist, "wdother", "0.3", "three")
+    app.write("requirements.txt", "wdprobe==0.1\n")
+    app.write("wheels.txt", "wdother==0.3\n")
+    app.hook("install", f'echo "$WARPDRIVE_BUILD_SYSTEM" > {app.root}/data/build-system\n')
+    env = app.env(**BUILD_ENV, PIP_FIND_LINKS=str(dist), WARPDRIVE_PIP_WHEELS="wheels.txt",
+                  WARPDRIVE_BUILD_TARGET="wheelhouse", WARPDRIVE_DEBUG=1)
+    r = app.run("wheels", env=env, check=True)
+    assert " -----> Building wheels with pip (wheels.txt) into " in r.stdout
+    assert [p.name for p in (app.src / ".warpdrive" / "wheelhouse").iterdir()] == ["wdother-0.3-py3-none-any.whl"]
+    # pip's cache of the wheelhouse target (it holds only downloads: none from a local directory).
+    assert f" --cache-dir {app.src}/.warpdrive/packages -r {app.src}/wheels.txt" in r.stderr, r.stderr
+    assert (app.root / "data" / "build-system").read_text() == "local\n"
+    app.run("wheels", env={**env, "WARPDRIVE_BUILD_SYSTEM": "docker"}, check=True)
+    assert (app.root / "data" / "build-system").read_text() == "docker\n"

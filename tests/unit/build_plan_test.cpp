@@ -9,6 +9,8 @@
 #include "introspect/django.hpp"
 #include "app_build/fixup.hpp"
 #include "app_build/plan.hpp"
+#include "app_build/python_version.hpp"
+#include "log.hpp"
 
 namespace wd {
 namespace {
@@ -162,7 +164,262 @@ TEST(BuildPlan, InvalidInstallerIsNamed) {
   e.env.set("WARPDRIVE_INSTALLER", "conda");
   auto plan = plan_build(e, {}, std::nullopt, false);
   ASSERT_FALSE(plan.ok());
-  EXPECT_EQ(plan.error().message, "WARPDRIVE_INSTALLER is 'conda'; valid values are auto, pip, pipenv, poetry, uv");
+  EXPECT_EQ(plan.error().message, "WARPDRIVE_INSTALLER is 'conda'; valid values are auto, pip, uv, poetry, pipenv, pdm");
+}
+
+// --- Installers --------------------------------------------------------------
+
+AppEnvironment installer_environment(const TempDir& dir) {
+  AppEnvironment e = test_environment(dir);
+  e.env.set("WARPDRIVE_TOOLS_DIR", (dir.path() / "tools").string());
+  e.env.set("PATH", "/nonexistent");  // no tool is found on PATH: each is provided by warpdrive
+  return e;
+}
+
+TEST(BuildInstallers, EachLockFileChoosesItsTool) {
+  struct Case {
+    const char* file;
+    std::vector<std::string> args;  // after the program
+    const char* tool;
+  };
+  std::vector<Case> cases = {
+      {"uv.lock", {"sync", "--locked", "--no-dev", "--inexact", "--compile-bytecode"}, "uv"},
+      {"poetry.lock", {"sync", "--only", "main", "--no-interaction", "--compile"}, "poetry"},
+      {"Pipfile.lock", {"install", "--deploy"}, "pipenv"},
+      {"pdm.lock", {"sync", "--prod"}, "pdm"},
+  };
+  for (const auto& c : cases) {
+    TempDir dir;
+    AppEnvironment e = installer_environment(dir);
+    dir.write(std::string("src/") + c.file, "{}\n");
+    auto plan = plan_build(e, {}, std::nullopt, false);
+    ASSERT_TRUE(plan.ok()) << c.file << ": " << plan.error().message;
+    ASSERT_EQ(plan->installs.size(), 1u) << c.file;
+    const auto& argv = plan->installs[0].argv;
+    fs::path program = dir.path() / "tools" / (std::string(c.tool) + "-" + default_tool_version(c.tool)) / "bin" / c.tool;
+    EXPECT_EQ(argv[0], program.string()) << c.file;
+    EXPECT_EQ(std::vector<std::string>(argv.begin() + 1, argv.end()), c.args) << c.file;
+    EXPECT_EQ(plan->installs[0].env.get_or("VIRTUAL_ENV", ""), dir.path().string());
+    ASSERT_EQ(plan->tools.size(), 1u);
+    EXPECT_TRUE(plan->tools[0].provision);
+    EXPECT_EQ(plan->installer, c.tool);
+  }
+}
+
+TEST(BuildInstallers, PylockTomlIsInstalledWithUvPip) {
+  TempDir dir;
+  AppEnvironment e = installer_environment(dir);
+  dir.write("src/pylock.toml", "lock-version = \"1.0\"\n");
+  auto plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_EQ(plan->installs.size(), 1u);
+  std::vector<std::string> want = {(dir.path() / "tools/uv-0.13.9/bin/uv").string(), "pip", "install", "--python",
+                                   (dir.path() / "bin/python").string(), "--compile-bytecode", "--no-index",
+                                   "--preview-features", "pylock", "-r", (dir.path() / "src/pylock.toml").string()};
+  EXPECT_EQ(plan->installs[0].argv, want);
+}
+
+TEST(BuildInstallers, TwoLockFilesAreAnErrorUnlessChosen) {
+  TempDir dir;
+  AppEnvironment e = installer_environment(dir);
+  dir.write("src/uv.lock", "");
+  dir.write("src/poetry.lock", "");
+  auto plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.error().message,
+            "more than one lock file in " + (dir.path() / "src").string() +
+                ": uv.lock, poetry.lock; warpdrive will not guess which one is current: remove the stale ones, "
+                "or set WARPDRIVE_INSTALLER to uv, poetry, pipenv or pdm to choose (pip: requirements files only)");
+  e.env.set("WARPDRIVE_INSTALLER", "poetry");
+  plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_EQ(plan->installer, "poetry");
+  ASSERT_GE(plan->warnings.size(), 1u);
+  EXPECT_EQ(plan->warnings[0], "ignoring uv.lock in " + (dir.path() / "src").string() +
+                                   ": WARPDRIVE_INSTALLER=poetry chooses poetry.lock");
+}
+
+TEST(BuildInstallers, RequirementsBesideALockFileAreNotInstalledUnlessNamed) {
+  TempDir dir;
+  AppEnvironment e = installer_environment(dir);
+  dir.write("src/uv.lock", "");
+  dir.write("src/requirements.txt", "flask\n");
+  auto plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_EQ(plan->installs.size(), 1u);
+  EXPECT_EQ(plan->installs[0].tool, "uv");
+  ASSERT_GE(plan->warnings.size(), 1u);
+  EXPECT_EQ(plan->warnings[0], "not installing requirements.txt: the lock file uv.lock lists the dependencies (set "
+                               "WARPDRIVE_INSTALLER=pip to install requirements.txt instead; the files of a "
+                               "WARPDRIVE_PIP_PACKAGES other than the default are installed after the lock file)");
+  // Named explicitly: installed after the lock file.
+  dir.write("src/extra.txt", "six\n");
+  e.settings.pip_packages = {"extra.txt"};
+  plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->installs.size(), 2u);
+  EXPECT_EQ(plan->installs[1].tool, "uv pip install");
+  // pip: the lock file is ignored, the requirements are installed with pip.
+  e.settings.pip_packages = {"requirements.txt"};
+  e.env.set("WARPDRIVE_INSTALLER", "pip");
+  plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->installs.size(), 1u);
+  EXPECT_EQ(plan->installs[0].tool, "pip install");
+  EXPECT_TRUE(plan->tools.empty());
+}
+
+TEST(BuildInstallers, UvInstallsRequirementsAndTheToolVersionIsPinnable) {
+  TempDir dir;
+  AppEnvironment e = installer_environment(dir);
+  dir.write("src/requirements.txt", "flask\n");
+  e.env.set("WARPDRIVE_INSTALLER", "uv");
+  e.env.set("WARPDRIVE_UV_VERSION", "0.12.0");
+  auto plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_EQ(plan->installs.size(), 1u);
+  EXPECT_EQ(plan->installs[0].argv[0], (dir.path() / "tools/uv-0.12.0/bin/uv").string());
+  EXPECT_EQ(plan->tools[0].origin, "WARPDRIVE_UV_VERSION");
+  e.env.set("WARPDRIVE_UV_VERSION", "1; rm -rf /");
+  EXPECT_EQ(plan_build(e, {}, std::nullopt, false).error().message,
+            "WARPDRIVE_UV_VERSION is '1; rm -rf /', which is not a version");
+}
+
+TEST(BuildInstallers, ProvisionedToolIsReusedAndDigestCoversItsVersion) {
+  TempDir dir;
+  AppEnvironment e = installer_environment(dir);
+  dir.write("src/uv.lock", "");
+  auto first = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->tools[0].provision);
+  dir.write("tools/uv-0.13.9/bin/uv", "#!/bin/sh\n");
+  ::chmod((dir.path() / "tools/uv-0.13.9/bin/uv").c_str(), 0755);
+  dir.write("tools/uv-0.13.9/.warpdrive-complete", "uv==0.13.9\n");
+  auto second = plan_build(e, {}, std::nullopt, false);
+  EXPECT_FALSE(second->tools[0].provision);
+  EXPECT_EQ(first->dependency_digest, second->dependency_digest);
+  e.env.set("WARPDRIVE_UV_VERSION", "0.12.0");
+  EXPECT_NE(plan_build(e, {}, std::nullopt, false)->dependency_digest, first->dependency_digest);
+}
+
+TEST(BuildInstallers, EnablePipenvAndMicropipenv) {
+  TempDir dir;
+  AppEnvironment e = installer_environment(dir);
+  e.env.set("ENABLE_PIPENV", "1");
+  auto plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.error().message, "ENABLE_PIPENV is pipenv but there is no " + (dir.path() / "src/Pipfile.lock").string());
+  dir.write("src/Pipfile.lock", "{}");
+  plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->installer, "pipenv");
+  EXPECT_EQ(plan->installer_why, "ENABLE_PIPENV");
+  e.env.set("ENABLE_MICROPIPENV", "1");
+  EXPECT_EQ(plan_build(e, {}, std::nullopt, false).error().message,
+            "ENABLE_PIPENV and ENABLE_MICROPIPENV are both set; set one of them (or WARPDRIVE_INSTALLER)");
+}
+
+TEST(BuildInstallers, IndexCredentialsAreMaskedInTheDigestInputsAndTranslated) {
+  TempDir dir;
+  AppEnvironment e = installer_environment(dir);
+  dir.write("src/uv.lock", "");
+  e.env.set("PIP_INDEX_URL", "https://alice:s3cret@pypi.example/simple");
+  auto plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok());
+  VenvPlan venv;
+  std::string text = describe_plan(*plan, venv);
+  EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+  EXPECT_NE(text.find("https://alice:****@pypi.example/simple"), std::string::npos) << text;
+  // uv reads its own variable: warpdrive hands it pip's.
+  EXPECT_EQ(plan->installs[0].env.get_or("UV_INDEX_URL", ""), "https://alice:s3cret@pypi.example/simple");
+  // A rotated password does not invalidate the cache; another index does.
+  e.env.set("PIP_INDEX_URL", "https://alice:n3w@pypi.example/simple");
+  EXPECT_EQ(plan_build(e, {}, std::nullopt, false)->dependency_digest, plan->dependency_digest);
+  e.env.set("PIP_INDEX_URL", "https://alice:n3w@other.example/simple");
+  EXPECT_NE(plan_build(e, {}, std::nullopt, false)->dependency_digest, plan->dependency_digest);
+}
+
+TEST(MaskCredentials, PasswordsAndTokensInUrls) {
+  EXPECT_EQ(mask_credentials("PIP_INDEX_URL=https://alice:s3cret@host:8080/simple x"),
+            "PIP_INDEX_URL=https://alice:****@host:8080/simple x");
+  EXPECT_EQ(mask_credentials("'https://TOKEN@host/' and http://host/a@b"), "'https://****@host/' and http://host/a@b");
+  EXPECT_EQ(mask_credentials("no url here"), "no url here");
+  EXPECT_EQ(mask_credentials("a https://u:p@h https://v:q@i"), "a https://u:****@h https://v:****@i");
+}
+
+// --- The Python version ------------------------------------------------------
+
+TEST(PythonVersion, PrefixesAndSpecifiers) {
+  auto sat = [](std::string spec, std::string v) { return *python_satisfies({spec, "test"}, v); };
+  EXPECT_TRUE(sat("3.12", "3.12.1"));
+  EXPECT_FALSE(sat("3.12", "3.13.0"));
+  EXPECT_FALSE(sat("3.1", "3.12.0"));
+  EXPECT_TRUE(sat("3.12.1", "3.12.1"));
+  EXPECT_FALSE(sat("3.12.1", "3.12.2"));
+  EXPECT_TRUE(sat(">=3.10", "3.11.2"));
+  EXPECT_FALSE(sat(">=3.10,<3.11", "3.11.2"));
+  EXPECT_TRUE(sat(">= 3.9, != 3.10.*", "3.11.0"));
+  EXPECT_FALSE(sat(">=3.9,!=3.10.*", "3.10.4"));
+  EXPECT_TRUE(sat("~=3.11", "3.13.0"));
+  EXPECT_FALSE(sat("~=3.11.2", "3.12.0"));
+  EXPECT_TRUE(sat("==3.11.*", "3.11.7"));
+  EXPECT_TRUE(sat("<3.13", "3.12.9"));
+  auto bad = python_satisfies({">=three", "pyproject.toml requires-python"}, "3.11.0");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message,
+            "pyproject.toml requires-python: '>=three' is not a version specifier this build understands (like "
+            ">=3.10,<3.13)");
+}
+
+TEST(PythonVersion, ReadInOrder) {
+  TempDir dir;
+  auto read = [&]() { return *read_python_request(dir.path()); };
+  EXPECT_FALSE(read().has_value());
+  dir.write("pyproject.toml", "[project]\nname = \"x\"\nrequires-python = \">=3.10\"\n");
+  EXPECT_EQ(read()->text(), ">=3.10 (pyproject.toml requires-python)");
+  dir.write("Pipfile.lock", R"({"_meta": {"requires": {"python_version": "3.11"}}})");
+  EXPECT_EQ(read()->text(), "3.11 (Pipfile.lock python_version)");
+  dir.write(".tool-versions", "nodejs 20.1.0\npython 3.12.1 3.11.0\n");
+  EXPECT_EQ(read()->text(), "3.12.1 (.tool-versions)");
+  dir.write("runtime.txt", "python-3.13.0\n");
+  EXPECT_EQ(read()->text(), "3.13.0 (runtime.txt)");
+  dir.write(".python-version", "# pyenv\n3.10\n");
+  EXPECT_EQ(read()->text(), "3.10 (.python-version)");
+  dir.write(".python-version", "system\n");
+  EXPECT_FALSE(read().has_value());
+  dir.write(".python-version", "pypy3.10\n");
+  auto bad = read_python_request(dir.path());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, (dir.path() / ".python-version").string() +
+                                     ": 'pypy3.10' is not a Python version (expected one like 3.12 or 3.12.1)");
+}
+
+TEST(PythonVersion, PyvenvCfgVersion) {
+  EXPECT_EQ(pyvenv_version("home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.2\n"), "3.11.2");
+  EXPECT_EQ(pyvenv_version("version_info = 3.13.0.final.0\n"), "3.13.0.final.0");
+  EXPECT_EQ(pyvenv_version("home = /usr/bin\n"), "");
+}
+
+TEST(PythonVersion, WarpdrivePythonMustMatchTheRequest) {
+  EnvVars env;
+  env.set("PATH", "/usr/bin:/bin");
+  env.set("WARPDRIVE_PYTHON", "/usr/bin/python3");
+  auto version = choose_python(env, PythonRequest{"3", "test"});
+  ASSERT_TRUE(version.ok()) << version.error().message;
+  EXPECT_EQ(version->python, "/usr/bin/python3");
+  auto wrong = choose_python(env, PythonRequest{"2.7", ".python-version"});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().message, "the application asks for Python 2.7 (.python-version), and "
+                                   "WARPDRIVE_PYTHON=/usr/bin/python3 is Python " + version->version +
+                                   "; point WARPDRIVE_PYTHON at a matching interpreter, or unset it to let "
+                                   "warpdrive look for one");
+  env.unset("WARPDRIVE_PYTHON");
+  env.set("PYENV_ROOT", "/nonexistent");
+  auto none = choose_python(env, PythonRequest{"2.1", ".python-version"});
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().message.find("the application asks for Python 2.1 (.python-version), and no interpreter "
+                                      "here matches; found: "), std::string::npos) << none.error().message;
+  EXPECT_NE(none.error().message.find("/usr/bin/python3 (" + version->version + ")"), std::string::npos);
 }
 
 TEST(BuildDjango, ParsesFacts) {

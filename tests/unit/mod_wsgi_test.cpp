@@ -34,7 +34,7 @@ class ModWsgiPlan : public ::testing::Test {
     host_.www_data_exists = true;
     input_.environment = &environment_;
     input_.server = "mod_wsgi";
-    input_.target = WsgiTarget{"wsgi", "application", root_ / "src" / "wsgi.py"};
+    input_.target = WsgiTarget{"wsgi", "application", root_ / "src" / "wsgi.py", false, ""};
     input_.workers = WorkerSizing{1, 5, false, "test sizing"};
   }
   void TearDown() override { fs::remove_all(root_); }
@@ -578,11 +578,11 @@ TEST_F(ModWsgiPlan, DefaultPageWhenThereIsNoApplication) {
 
 TEST_F(ModWsgiPlan, ModuleOutsideAppHomeGetsItsDirectoryOnThePythonPath) {
   // start's default page: module warpdrive_default_page in $APP_ROOT/tmp/warpdrive.
-  input_.target = WsgiTarget{"warpdrive_default_page", "application", root_ / "tmp/warpdrive/warpdrive_default_page.py"};
+  input_.target = WsgiTarget{"warpdrive_default_page", "application", root_ / "tmp/warpdrive/warpdrive_default_page.py", false, ""};
   EXPECT_NE(conf().find(" python-path=\"" + root_.string() + "/src:" + root_.string() + "/tmp/warpdrive\" "),
             std::string::npos);
   // A package: a/b/__init__.py imported as a.b from its parent's parent.
-  input_.target = WsgiTarget{"a.b", "application", root_ / "lib/a/b/__init__.py"};
+  input_.target = WsgiTarget{"a.b", "application", root_ / "lib/a/b/__init__.py", false, ""};
   EXPECT_NE(conf().find(" python-path=\"" + root_.string() + "/src:" + root_.string() + "/lib\" "), std::string::npos);
 }
 
@@ -634,7 +634,7 @@ TEST_F(ModWsgiPlan, PortAndMissingModules) {
 }
 
 TEST_F(ModWsgiPlan, ModuleNamesAreChecked) {
-  input_.target = WsgiTarget{"my-site.wsgi", "application", root_ / "src/x.py"};
+  input_.target = WsgiTarget{"my-site.wsgi", "application", root_ / "src/x.py", false, ""};
   EXPECT_EQ(error(), "WARPDRIVE_WSGI_MODULE_NAME 'my-site.wsgi' is not a Python module name (dotted names, e.g. mysite.wsgi)");
 }
 

@@ -35,6 +35,8 @@ class StartPlan : public ::testing::Test {
     e_.settings.python_file = "app.py";
     e_.settings.wsgi_module = "wsgi";
     e_.settings.wsgi_callable = "application";
+    e_.settings.asgi_module = "asgi";
+    e_.settings.asgi_callable = "application";
     e_.env.set("PATH", "/usr/bin:/bin");
     e_.env.set("PYTHONPATH", (root_ / "src").string());
   }
@@ -49,7 +51,7 @@ class StartPlan : public ::testing::Test {
     ServerInput in;
     in.environment = &e_;
     in.server = server;
-    in.target = WsgiTarget{"wsgi", "application", root_ / "src" / "wsgi.py"};
+    in.target = WsgiTarget{"wsgi", "application", root_ / "src" / "wsgi.py", false, ""};
     in.workers.processes = 3;
     in.workers.threads = 2;
     in.workers.reason = "test";
@@ -112,7 +114,7 @@ TEST(Settings, UnknownModeAndServerListValidOnes) {
   ASSERT_FALSE(mode.ok());
   EXPECT_EQ(mode.error().message, "unknown deploy mode 'fast' (variable WARPDRIVE_DEPLOY_MODE); valid modes: auto, shell, "
                                   "python, wsgi, django, or a server name for full control (mod_wsgi, gunicorn, uwsgi, "
-                                  "waitress)");
+                                  "waitress, uvicorn, hypercorn, daphne, granian)");
   auto full = parse_deploy_mode("uwsgi", "variable WARPDRIVE_DEPLOY_MODE");
   ASSERT_TRUE(full.ok());
   EXPECT_EQ(full->first, DeployMode::full_control);
@@ -126,16 +128,19 @@ TEST(Settings, UnknownModeAndServerListValidOnes) {
 }
 
 TEST(ServerRegistry, EveryServerHasOneRowAndAPlanner) {
-  for (ServerId id : {ServerId::mod_wsgi, ServerId::gunicorn, ServerId::uwsgi, ServerId::waitress}) {
+  for (ServerId id : {ServerId::mod_wsgi, ServerId::gunicorn, ServerId::uwsgi, ServerId::waitress, ServerId::uvicorn,
+                      ServerId::hypercorn, ServerId::daphne, ServerId::granian}) {
     const ServerInfo& info = server_info(id);
     EXPECT_EQ(info.id, id);
     EXPECT_NE(info.plan, nullptr) << info.name;
     EXPECT_FALSE(info.install.pip_packages.empty()) << info.name;
     EXPECT_EQ(find_server(info.name), id);
   }
-  EXPECT_EQ(server_registry().size(), 4u);
+  EXPECT_EQ(server_registry().size(), 8u);
   EXPECT_EQ(find_server("nginx"), std::nullopt);
-  EXPECT_EQ(server_names(), "mod_wsgi, gunicorn, uwsgi, waitress");
+  EXPECT_EQ(server_names(), "mod_wsgi, gunicorn, uwsgi, waitress, uvicorn, hypercorn, daphne, granian");
+  EXPECT_EQ(server_names(ServerFilter::asgi), "uvicorn, hypercorn, daphne, granian");
+  EXPECT_EQ(server_names(ServerFilter::wsgi), "mod_wsgi, gunicorn, uwsgi, waitress, hypercorn, granian");
 }
 
 TEST_F(StartPlan, GunicornDefaults) {

@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "introspect/django.hpp"
+#include "log.hpp"
 #include "process.hpp"
 #include "server_registry.hpp"
 #include "shell.hpp"
@@ -20,15 +21,31 @@ namespace wd {
 namespace {
 
 
+// A lock file and the installer that installs exactly what it lists.
 struct LockFile {
   std::string_view file;
-  std::string_view tool;
-  std::string_view how_to_install;
+  std::string_view installer;
 };
 constexpr LockFile kLockFiles[] = {
-    {"Pipfile.lock", "pipenv", "install the Debian package pipenv"},
-    {"poetry.lock", "poetry", "install the Debian package python3-poetry"},
-    {"uv.lock", "uv", "install uv (Debian bookworm has no package for it: pip install uv)"},
+    {"uv.lock", "uv"}, {"poetry.lock", "poetry"}, {"Pipfile.lock", "pipenv"}, {"pdm.lock", "pdm"},
+    // PEP 751; uv installs it (`uv pip install -r pylock.toml`), pip 25 cannot yet.
+    {"pylock.toml", "uv"},
+};
+
+// The tools warpdrive can install for itself, and the version it installs
+// unless WARPDRIVE_<TOOL>_VERSION says otherwise.
+struct ToolDefault {
+  std::string_view name;
+  std::string_view version;
+  std::string_view variable;
+  std::string_view constraint;  // installed with it: a dependency release the tool does not work with yet
+};
+constexpr ToolDefault kTools[] = {
+    {"uv", "0.13.9", "WARPDRIVE_UV_VERSION", ""},
+    {"poetry", "2.5.1", "WARPDRIVE_POETRY_VERSION", ""},
+    {"pipenv", "2026.10.3", "WARPDRIVE_PIPENV_VERSION", ""},
+    // PDM 2.29 fails with hishel 2.0 ("module 'hishel' has no attribute 'SyncSqliteStorage'").
+    {"pdm", "2.29.4", "WARPDRIVE_PDM_VERSION", "hishel<2"},
 };
 
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
@@ -167,14 +184,118 @@ ServerCheck server_check(const AppEnvironment& e, std::vector<std::string>& warn
   return c;
 }
 
+
+// A tool on PATH or in the tools directory; nothing is run.
+Result<ToolPlan> resolve_tool(const EnvVars& env, std::string_view name) {
+  const ToolDefault* d = nullptr;
+  for (const auto& t : kTools)
+    if (t.name == name) d = &t;
+  ToolPlan tool;
+  tool.name = std::string(name);
+  if (!env.is_set(d->variable)) {
+    // No version asked for: the one on PATH, when there is one.
+    if (auto found = find_program(tool.name, env)) {
+      struct stat st{};
+      ::stat(found->c_str(), &st);
+      tool.program = *found;
+      tool.origin = "PATH";
+      tool.fingerprint = fmt::format("{} {} {}.{:09}", found->string(), static_cast<long long>(st.st_size),
+                                     static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec);
+      return tool;
+    }
+  }
+  tool.version = env.get_or(d->variable, d->version);
+  tool.origin = env.is_set(d->variable) ? std::string(d->variable) : "the default pin";
+  for (char c : tool.version)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '+' && c != '_')
+      return make_error(fmt::format("{} is '{}', which is not a version", d->variable, tool.version));
+  tool.dir = tools_dir(env) / fmt::format("{}-{}", name, tool.version);
+  tool.program = tool.dir / "bin" / tool.name;
+  tool.provision = !is_file(tool.dir / ".warpdrive-complete") || !is_executable_file(tool.program);
+  tool.requirements = {fmt::format("{}=={}", name, tool.version)};
+  if (!d->constraint.empty()) tool.requirements.emplace_back(d->constraint);
+  tool.fingerprint = fmt::format("{} {}", name, tool.version);
+  return tool;
+}
+
+// The index settings every installer understands in its own words: pip's
+// PIP_INDEX_URL / PIP_EXTRA_INDEX_URL are given to uv, PDM and Pipenv when
+// their own variables are unset, and uv's to pip.
+void translate_index_settings(EnvVars& env, std::string_view installer) {
+  auto copy = [&env](std::string_view from, std::string_view to) {
+    if (env.is_set(from) && !env.has(to)) env.set(std::string(to), env.get_or(from, ""));
+  };
+  if (installer == "uv") {
+    if (!env.has("UV_DEFAULT_INDEX")) copy("PIP_INDEX_URL", "UV_INDEX_URL");
+    copy("PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL");
+    copy("PIP_FIND_LINKS", "UV_FIND_LINKS");
+  } else if (installer == "pdm") {
+    copy("PIP_INDEX_URL", "PDM_PYPI_URL");
+  } else if (installer == "pipenv") {
+    copy("PIP_INDEX_URL", "PIPENV_PYPI_MIRROR");
+  } else if (installer == "pip") {
+    copy("UV_INDEX_URL", "PIP_INDEX_URL");
+    copy("UV_DEFAULT_INDEX", "PIP_INDEX_URL");
+    copy("UV_EXTRA_INDEX_URL", "PIP_EXTRA_INDEX_URL");
+  }
+}
+
+bool index_variable(const std::string& name) {
+  for (std::string_view p : {"PIP_", "UV_", "POETRY_", "PIPENV_", "PDM_"})
+    if (name.rfind(p, 0) == 0) return true;
+  return name == "WARPDRIVE_INSTALLER" || name == "ENABLE_PIPENV" || name == "ENABLE_MICROPIPENV" ||
+         name == "DISABLE_SETUP_PY_PROCESSING" || name == "DISABLE_PYPROJECT_TOML_PROCESSING" ||
+         name == "WARPDRIVE_PIP_PACKAGES" || (name.rfind("WARPDRIVE_", 0) == 0 && name.size() > 8 &&
+                                              name.compare(name.size() - 8, 8, "_VERSION") == 0);
+}
+
 }  // namespace
 
-VenvPlan plan_virtualenv(const AppEnvironment& e) {
+fs::path tools_dir(const EnvVars& env) {
+  if (env.is_set("WARPDRIVE_TOOLS_DIR")) return env.get_or("WARPDRIVE_TOOLS_DIR", "");
+  if (env.is_set("XDG_CACHE_HOME")) return fs::path(env.get_or("XDG_CACHE_HOME", "")) / "warpdrive" / "tools";
+  return fs::path(env.get_or("HOME", "/tmp")) / ".cache" / "warpdrive" / "tools";
+}
+
+std::string default_tool_version(std::string_view tool) {
+  for (const auto& t : kTools)
+    if (t.name == tool) return std::string(t.version);
+  return "";
+}
+
+Result<VenvPlan> plan_virtualenv(const AppEnvironment& e) {
   VenvPlan v;
-  v.create = !e.settings.has_virtualenv();
-  v.argv = {e.env.get_or("WARPDRIVE_PYTHON", "python3"), "-m", "venv"};
+  const Settings& s = e.settings;
+  WD_ASSIGN(v.request, read_python_request(s.src_root));
+  v.create = !s.has_virtualenv();
+  if (!v.create && v.request) {
+    // An existing virtualenv of another Python than the one asked for is made again.
+    WD_ASSIGN(auto cfg, read_file_if_exists(s.app_root / "pyvenv.cfg"));
+    std::string version = cfg ? pyvenv_version(*cfg) : "";
+    if (!version.empty()) {
+      WD_ASSIGN(bool ok, python_satisfies(*v.request, version));
+      if (!ok) {
+        v.create = v.recreate = true;
+        v.recreate_reason = fmt::format("its Python {} does not match {}", version, v.request->text());
+      }
+    }
+  }
+  std::string python = e.env.get_or("WARPDRIVE_PYTHON", "python3");
+  if (v.create) {
+    // The virtualenv being replaced is no candidate: search PATH without it.
+    EnvVars search = e.env;
+    std::string path, venv_bin = (s.app_root / "bin").string();
+    std::istringstream dirs(e.env.get_or("PATH", ""));
+    for (std::string dir; std::getline(dirs, dir, ':');)
+      if (dir != venv_bin) path += (path.empty() ? "" : ":") + dir;
+    search.set("PATH", path);
+    WD_ASSIGN(PythonChoice choice, choose_python(search, v.request));
+    python = choice.python;
+    v.python_why = choice.why;
+  }
+  v.argv = {python, "-m", "venv"};
   if (e.env.is_set("WARPDRIVE_SYSTEM_SITE_PACKAGES")) v.argv.push_back("--system-site-packages");
-  v.argv.push_back(e.settings.app_root.string());
+  v.argv.push_back(s.app_root.string());
   return v;
 }
 
@@ -225,22 +346,169 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
   plan.pip_install = pip;
   plan.pip_install.insert(plan.pip_install.end(), pip_options.begin(), pip_options.end());
 
-  // 1. The requirement files that exist.
+  // 1. The installer: a lock file decides, WARPDRIVE_INSTALLER chooses.
+  std::string installer = e.env.get_or("WARPDRIVE_INSTALLER", "auto");
+  std::string origin = "WARPDRIVE_INSTALLER=" + installer;
+  if (e.env.is_set("ENABLE_PIPENV") && e.env.is_set("ENABLE_MICROPIPENV"))
+    return make_error("ENABLE_PIPENV and ENABLE_MICROPIPENV are both set; set one of them (or WARPDRIVE_INSTALLER)");
+  if (installer == "auto" && e.env.is_set("ENABLE_PIPENV")) {  // the OpenShift builder's switches
+    installer = "pipenv";
+    origin = "ENABLE_PIPENV";
+  }
+  if (installer != "auto" && installer != "pip" && installer != "pipenv" && installer != "poetry" &&
+      installer != "uv" && installer != "pdm")
+    return make_error(fmt::format("WARPDRIVE_INSTALLER is '{}'; valid values are auto, pip, uv, poetry, pipenv, pdm",
+                                  installer));
+  std::vector<const LockFile*> present;
+  std::vector<std::string> present_names;
+  for (const auto& l : kLockFiles)
+    if (path_exists(s.src_root / std::string(l.file))) {
+      present.push_back(&l);
+      present_names.emplace_back(l.file);
+    }
+  const LockFile* lock = nullptr;
+  if (installer == "auto") {
+    if (present.size() > 1)
+      return make_error(fmt::format("more than one lock file in {}: {}; warpdrive will not guess which one is "
+                                    "current: remove the stale ones, or set WARPDRIVE_INSTALLER to uv, poetry, "
+                                    "pipenv or pdm to choose (pip: requirements files only)",
+                                    s.src_root.string(), join(present_names, ", ")));
+    if (present.size() == 1) {
+      lock = present[0];
+      installer = std::string(lock->installer);
+      origin = std::string(lock->file);
+    } else {
+      installer = "pip";
+      origin = "no lock file";
+    }
+  } else {
+    for (auto* l : present)
+      if (l->installer == installer && !lock) lock = l;  // uv: uv.lock before pylock.toml
+    if (!lock && installer != "pip" && installer != "uv") {
+      std::string file;
+      for (const auto& l : kLockFiles)
+        if (l.installer == installer) file = std::string(l.file);
+      return make_error(fmt::format("{} is {} but there is no {}", origin == "ENABLE_PIPENV" ? "ENABLE_PIPENV" :
+                                    "WARPDRIVE_INSTALLER", installer, (s.src_root / file).string()));
+    }
+    std::vector<std::string> ignored;
+    for (auto* l : present)
+      if (l != lock) ignored.emplace_back(l->file);
+    if (!ignored.empty())
+      plan.warnings.push_back(fmt::format("ignoring {} in {}: {} chooses {}", join(ignored, ", "), s.src_root.string(),
+                                          origin, lock ? std::string(lock->file) : "the requirements files"));
+  }
+  plan.installer = installer;
+  plan.installer_why = origin;
+  inputs.push_back({"installer", installer + " (" + origin + ")"});
+
+  // The tools, found or to be installed (nothing runs now).
+  auto tool_for = [&](std::string_view name) -> Result<fs::path> {
+    for (const auto& t : plan.tools)
+      if (t.name == name) return t.program;
+    WD_ASSIGN(ToolPlan t, resolve_tool(e.env, name));
+    inputs.push_back({"tool " + t.name, t.fingerprint});
+    plan.tools.push_back(t);
+    return t.program;
+  };
+  auto base_step_env = [&](std::string_view tool) {
+    EnvVars env = e.env;
+    // Each tool installs into the virtualenv at APP_ROOT, never one of its own.
+    env.set("VIRTUAL_ENV", s.app_root.string());
+    translate_index_settings(env, tool);
+    return env;
+  };
+  auto uv_pip = [&](const fs::path& uv) {
+    std::vector<std::string> argv = {uv.string(), "pip", "install", "--python", plan.python.string(),
+                                     "--compile-bytecode"};
+    if (is_dir(wheelhouse)) argv.insert(argv.end(), {"--find-links", wheelhouse.string()});
+    if (s.pip_no_index) argv.push_back("--no-index");
+    return argv;
+  };
+
+  // 2. The lock file.
+  if (lock) {
+    fs::path file = s.src_root / std::string(lock->file);
+    WD_ASSIGN(fs::path tool, tool_for(lock->installer));
+    InstallStep step;
+    step.title = fmt::format("Installing dependencies with {} ({})", lock->installer, lock->file);
+    step.input = file.string();
+    step.tool = std::string(lock->installer);
+    step.env = base_step_env(lock->installer);
+    if (lock->file == "pylock.toml") {
+      step.argv = uv_pip(tool);
+      step.argv.insert(step.argv.end(), {"--preview-features", "pylock", "-r", file.string()});
+    } else if (lock->installer == "uv") {
+      // --inexact: the server warpdrive installs stays.
+      step.argv = {tool.string(), "sync", "--locked", "--no-dev", "--inexact", "--compile-bytecode"};
+      step.env.set("UV_PROJECT_ENVIRONMENT", s.app_root.string());
+      step.env.set("UV_PYTHON", plan.python.string());
+      step.env.set("UV_PYTHON_DOWNLOADS", "never");
+      if (is_dir(wheelhouse)) step.env.set("UV_FIND_LINKS", wheelhouse.string());
+      if (s.pip_no_index) step.env.set("UV_OFFLINE", "1");
+    } else if (lock->installer == "poetry") {
+      step.argv = {tool.string(), "sync", "--only", "main", "--no-interaction", "--compile"};
+      step.env.set("POETRY_VIRTUALENVS_CREATE", "false");
+    } else if (lock->installer == "pipenv") {
+      step.argv = {tool.string(), "install", "--deploy"};
+      step.env.set("PIPENV_VERBOSITY", "-1");
+      step.env.set("PIPENV_YES", "1");
+      if (is_dir(wheelhouse)) step.env.set("PIP_FIND_LINKS", wheelhouse.string());
+      if (s.pip_no_index) step.env.set("PIP_NO_INDEX", "1");
+    } else {  // pdm
+      step.argv = {tool.string(), "sync", "--prod"};
+      step.env.set("PDM_NON_INTERACTIVE", "1");
+      step.env.set("PDM_CHECK_UPDATE", "false");
+      step.env.set("PDM_USE_VENV", "true");
+    }
+    plan.installs.push_back(std::move(step));
+    WD_ASSIGN(std::string fp, file_fingerprint(file));
+    inputs.push_back({std::string("lock ") + std::string(lock->file), fp});
+    for (std::string_view extra : {"Pipfile", "pyproject.toml"}) {
+      if (lock->installer == "pipenv" ? extra != "Pipfile" : extra != "pyproject.toml") continue;
+      WD_ASSIGN(std::string pf, file_fingerprint(s.src_root / std::string(extra)));
+      inputs.push_back({"lock " + std::string(extra), pf});
+    }
+  }
+
+  // 3. Requirement files. Beside a lock file only when WARPDRIVE_PIP_PACKAGES
+  // names them: the lock file is the complete list, a requirements.txt next to
+  // it is usually an export of it for other tools.
   bool have_requirements = false;
+  // (Settings export WARPDRIVE_PIP_PACKAGES, so "named" means: other than the default.)
+  bool explicit_packages = !(s.pip_packages.size() == 1 && s.pip_packages[0] == "requirements.txt");
+  std::string req_installer = installer == "uv" ? "uv" : "pip";
   for (const auto& name : s.pip_packages) {
     fs::path file = fs::path(name).is_absolute() ? fs::path(name) : s.src_root / name;
     if (is_dir(file)) return make_error(fmt::format("{} (from WARPDRIVE_PIP_PACKAGES) is a directory, not a requirements file", file.string()));
     if (!is_file(file)) continue;
+    if (lock && !explicit_packages) {
+      plan.warnings.push_back(fmt::format("not installing {}: the lock file {} lists the dependencies (set "
+                                          "WARPDRIVE_INSTALLER=pip to install {} instead; the files of a "
+                                          "WARPDRIVE_PIP_PACKAGES other than the default are installed after the "
+                                          "lock file)",
+                                          display(s.src_root, file), lock->file, name));
+      continue;
+    }
     have_requirements = true;
     InstallStep step;
-    step.title = fmt::format("Installing dependencies with pip ({})", name);
+    step.title = fmt::format("Installing dependencies with {} ({})", req_installer, name);
     step.input = file.string();
-    step.tool = "pip install";
-    step.argv = pip;
-    step.argv.insert(step.argv.end(), pip_options.begin(), pip_options.end());
-    step.argv.insert(step.argv.end(), {"--src", plan.pip_src.string(), "-r", file.string()});
-    step.env = e.env;
-    step.uses_pip_src = true;
+    if (req_installer == "uv") {
+      WD_ASSIGN(fs::path uv, tool_for("uv"));
+      step.tool = "uv pip install";
+      step.argv = uv_pip(uv);
+      step.argv.insert(step.argv.end(), {"-r", file.string()});
+      step.env = base_step_env("uv");
+    } else {
+      step.tool = "pip install";
+      step.argv = pip;
+      step.argv.insert(step.argv.end(), pip_options.begin(), pip_options.end());
+      step.argv.insert(step.argv.end(), {"--src", plan.pip_src.string(), "-r", file.string()});
+      step.env = e.env;
+      translate_index_settings(step.env, "pip");
+      step.uses_pip_src = true;
+    }
     plan.installs.push_back(std::move(step));
     for (const auto& f : requirement_closure(file)) {
       WD_ASSIGN(std::string fp, file_fingerprint(f));
@@ -248,76 +516,7 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
     }
   }
 
-  // 2. Lock files.
-  std::string installer = e.env.get_or("WARPDRIVE_INSTALLER", "auto");
-  if (installer == "auto" && e.env.is_set("ENABLE_PIPENV")) installer = "pipenv";  // the OpenShift builder's switch
-  if (installer != "auto" && installer != "pip" && installer != "pipenv" && installer != "poetry" &&
-      installer != "uv")
-    return make_error(fmt::format("WARPDRIVE_INSTALLER is '{}'; valid values are auto, pip, pipenv, poetry, uv",
-                                  installer));
-  std::vector<const LockFile*> present;
-  for (const auto& l : kLockFiles)
-    if (path_exists(s.src_root / std::string(l.file))) present.push_back(&l);
-  const LockFile* lock = nullptr;
-  if (installer == "auto") {
-    if (present.size() == 1) {
-      lock = present[0];
-    } else if (present.size() > 1) {
-      std::vector<std::string> names;
-      for (auto* l : present) names.push_back(std::string(l->file));
-      if (!have_requirements)
-        return make_error(fmt::format("more than one lock file in {}: {}; set WARPDRIVE_INSTALLER to pipenv, "
-                                      "poetry or uv to choose one (or pip to use requirements files only)",
-                                      s.src_root.string(), join(names, ", ")));
-      plan.warnings.push_back(fmt::format("ignoring the lock files {} in {}: more than one, and requirements "
-                                          "files are installed; set WARPDRIVE_INSTALLER to use one of them",
-                                          join(names, ", "), s.src_root.string()));
-    }
-  } else if (installer != "pip") {
-    for (const auto& l : kLockFiles)
-      if (l.tool == installer) lock = &l;
-    if (!path_exists(s.src_root / std::string(lock->file)))
-      return make_error(fmt::format("WARPDRIVE_INSTALLER is {} but there is no {}", installer,
-                                    (s.src_root / std::string(lock->file)).string()));
-  }
-  if (lock) {
-    fs::path file = s.src_root / std::string(lock->file);
-    auto tool = find_program(std::string(lock->tool), e.env);
-    if (!tool)
-      return make_error(fmt::format("{} needs {}, which is not installed: {}, or set WARPDRIVE_INSTALLER=pip and "
-                                    "list the dependencies in requirements.txt",
-                                    file.string(), lock->tool, lock->how_to_install));
-    InstallStep step;
-    step.title = fmt::format("Installing dependencies with {} ({})", lock->tool, lock->file);
-    step.input = file.string();
-    step.tool = std::string(lock->tool);
-    step.env = e.env;
-    // Each tool installs into the virtualenv at APP_ROOT, never one of its own.
-    step.env.set("VIRTUAL_ENV", s.app_root.string());
-    if (lock->tool == "pipenv") {
-      step.argv = {tool->string(), "install", "--system", "--deploy"};
-      step.env.set("PIPENV_VERBOSITY", "-1");
-      if (is_dir(wheelhouse)) step.env.set("PIP_FIND_LINKS", wheelhouse.string());
-      if (s.pip_no_index) step.env.set("PIP_NO_INDEX", "1");
-    } else if (lock->tool == "poetry") {
-      step.argv = {tool->string(), "install", "--no-interaction", "--only", "main"};
-      step.env.set("POETRY_VIRTUALENVS_CREATE", "false");
-    } else {
-      step.argv = {tool->string(), "sync", "--frozen", "--no-dev", "--inexact"};
-      step.env.set("UV_PROJECT_ENVIRONMENT", s.app_root.string());
-      if (is_dir(wheelhouse)) step.env.set("UV_FIND_LINKS", wheelhouse.string());
-      if (s.pip_no_index) step.env.set("UV_OFFLINE", "1");
-    }
-    plan.installs.push_back(std::move(step));
-    WD_ASSIGN(std::string fp, file_fingerprint(file));
-    inputs.push_back({std::string("lock ") + std::string(lock->file), fp});
-    if (lock->tool == "pipenv") {
-      WD_ASSIGN(std::string pf, file_fingerprint(s.src_root / "Pipfile"));
-      inputs.push_back({"lock Pipfile", pf});
-    }
-  }
-
-  // 3. The application itself, editable.
+  // 4. The application itself, editable.
   fs::path pyproject = s.src_root / "pyproject.toml";
   bool pyproject_counts = false;
   if (is_file(pyproject)) {
@@ -328,32 +527,39 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
     WD_ASSIGN(std::string fp, file_fingerprint(s.src_root / std::string(f)));
     inputs.push_back({std::string("project ") + std::string(f), fp});
   }
-  bool tool_installs_project = lock && (lock->tool == "poetry" || lock->tool == "uv");
+  // uv, Poetry and PDM install the project themselves (Pipenv and pylock.toml do not).
+  bool tool_installs_project = lock && lock->file != "pylock.toml" && lock->installer != "pipenv";
   bool disabled = (has_setup && e.env.is_set("DISABLE_SETUP_PY_PROCESSING")) ||
                   (pyproject_counts && e.env.is_set("DISABLE_PYPROJECT_TOML_PROCESSING"));
   if (!have_requirements && !tool_installs_project && (pyproject_counts || has_setup) && !disabled) {
     InstallStep step;
     std::string trigger = pyproject_counts ? "pyproject.toml" : (is_file(s.src_root / "setup.py") ? "setup.py" : "setup.cfg");
-    step.title = fmt::format("Installing the application with pip (editable, {})", trigger);
+    step.title = fmt::format("Installing the application with {} (editable, {})", req_installer, trigger);
     step.input = (s.src_root / trigger).string();
-    step.tool = "pip install";
-    step.argv = pip;
-    step.argv.insert(step.argv.end(), pip_options.begin(), pip_options.end());
-    // Offline, pip cannot fetch the build backend into an isolated
-    // environment: use the one installed in the virtualenv.
-    if (s.pip_no_index) step.argv.push_back("--no-build-isolation");
+    if (req_installer == "uv") {
+      WD_ASSIGN(fs::path uv, tool_for("uv"));
+      step.tool = "uv pip install";
+      step.argv = uv_pip(uv);
+      if (s.pip_no_index) step.argv.push_back("--no-build-isolation");
+      step.env = base_step_env("uv");
+    } else {
+      step.tool = "pip install";
+      step.argv = pip;
+      step.argv.insert(step.argv.end(), pip_options.begin(), pip_options.end());
+      // Offline, pip cannot fetch the build backend into an isolated
+      // environment: use the one installed in the virtualenv.
+      if (s.pip_no_index) step.argv.push_back("--no-build-isolation");
+      step.env = e.env;
+      translate_index_settings(step.env, "pip");
+    }
     step.argv.insert(step.argv.end(), {"-e", s.src_root.string()});
-    step.env = e.env;
     plan.installs.push_back(std::move(step));
   }
 
-  // The environment that changes what the installers do.
-  for (const auto& [name, value] : e.env.vars()) {
-    if (name.rfind("PIP_", 0) == 0 || name.rfind("UV_", 0) == 0 || name.rfind("POETRY_", 0) == 0 ||
-        name.rfind("PIPENV_", 0) == 0 || name == "WARPDRIVE_INSTALLER" || name == "ENABLE_PIPENV" ||
-        name == "DISABLE_SETUP_PY_PROCESSING" || name == "DISABLE_PYPROJECT_TOML_PROCESSING")
-      inputs.push_back({"env " + name, value});
-  }
+  // The environment that changes what the installers do; index URLs without
+  // their passwords (the location matters, a rotated password does not).
+  for (const auto& [name, value] : e.env.vars())
+    if (index_variable(name)) inputs.push_back({"env " + name, mask_credentials(value)});
   for (const auto& step : plan.installs) {
     std::string words;
     for (const auto& a : step.argv) words += (words.empty() ? "" : " ") + shell_quote(a);
@@ -393,9 +599,19 @@ std::string describe_plan(const BuildPlan& plan, const VenvPlan& venv) {
     for (const auto& a : argv) w += (w.empty() ? "" : " ") + shell_quote(a);
     return w;
   };
+  out += "python:\n";
+  out += "  asked for: " + (venv.request ? venv.request->text() : std::string("nothing in particular")) + "\n";
+  if (!venv.python_why.empty()) out += "  interpreter: " + venv.python_why + "\n";
   out += "virtualenv:\n";
+  if (venv.recreate) out += "  remove the existing one: " + venv.recreate_reason + "\n";
   out += venv.create ? "  create: " + words(venv.argv) + "\n" : "  existing\n";
   out += "dependencies:\n";
+  out += fmt::format("  installer: {} ({})\n", plan.installer, plan.installer_why);
+  for (const auto& t : plan.tools) {
+    if (t.version.empty()) out += fmt::format("  tool {}: {} (on PATH)\n", t.name, t.program.string());
+    else out += fmt::format("  tool {} {} ({}): {}{}\n", t.name, t.version, t.origin, t.dir.string(),
+                            t.provision ? " (to be installed there)" : "");
+  }
   if (plan.dependencies_unchanged) out += "  unchanged since the last build: nothing is installed\n";
   if (plan.installs.empty()) out += "  nothing to install\n";
   for (const auto& w : plan.warnings) out += "  warning: " + w + "\n";

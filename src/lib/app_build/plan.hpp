@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app_build/digest.hpp"
+#include "app_build/python_version.hpp"
 #include "build_record.hpp"
 #include "env_vars.hpp"
 #include "error.hpp"
@@ -20,12 +21,40 @@ struct BuildOptions {
   bool dry_run = false;  // print the plan, run nothing
 };
 
-// Creating the virtualenv at APP_ROOT (when there is none).
+// Creating the virtualenv at APP_ROOT (when there is none, or when its
+// Python no longer matches the version the application asks for).
 struct VenvPlan {
   bool create = false;
-  std::vector<std::string> argv;  // python -m venv [--system-site-packages] APP_ROOT
+  bool recreate = false;           // an existing virtualenv is removed first
+  std::string recreate_reason;
+  std::optional<PythonRequest> request;  // the version the application asks for
+  std::string python_why;          // which interpreter, and why
+  std::vector<std::string> argv;   // python -m venv [--system-site-packages] APP_ROOT
 };
-VenvPlan plan_virtualenv(const AppEnvironment& environment);
+// Reads the Python request from SRC_ROOT; asks interpreters for their version
+// only when a virtualenv must be made and the application asks for a version.
+Result<VenvPlan> plan_virtualenv(const AppEnvironment& environment);
+
+// An installer program warpdrive runs: found on PATH, or installed by
+// warpdrive into the tools directory (outside the app's virtualenv) at a
+// pinned version.
+struct ToolPlan {
+  std::string name;         // uv, poetry, pipenv, pdm
+  std::string version;      // the pinned version; empty when the one on PATH is used
+  std::string origin;       // "WARPDRIVE_UV_VERSION", "the default pin", "PATH"
+  fs::path program;         // what is run
+  fs::path dir;             // TOOLS/NAME-VERSION when warpdrive provides it
+  bool provision = false;   // not installed there yet
+  std::vector<std::string> requirements;  // what pip installs there: NAME==VERSION (and constraints)
+  std::string fingerprint;  // for the digest: NAME VERSION, or the PATH file's size and mtime
+};
+
+// The tools directory: WARPDRIVE_TOOLS_DIR, else $XDG_CACHE_HOME/warpdrive/tools,
+// else $HOME/.cache/warpdrive/tools.
+fs::path tools_dir(const EnvVars& env);
+
+// Default versions of the tools warpdrive installs (docs/build.md).
+std::string default_tool_version(std::string_view tool);
 
 // One installer run: pip -r FILE, a lock-file tool, or pip -e for the app.
 struct InstallStep {
@@ -59,6 +88,9 @@ struct DjangoPlan {
 };
 
 struct BuildPlan {
+  std::string installer;             // pip, uv, poetry, pipenv, pdm: what installs the dependencies
+  std::string installer_why;
+  std::vector<ToolPlan> tools;       // installed into the tools directory first when missing
   fs::path python;                   // the virtualenv's interpreter
   fs::path pip_src;                  // the temporary --src directory (removed afterwards)
   std::vector<std::string> pip_install;  // python -m pip install + the common options (server installs)

@@ -70,6 +70,57 @@ Status run_install(const AppEnvironment& e, const BuildPlan& plan, const Install
   return {};
 }
 
+// Installs a tool warpdrive provides into its own virtualenv under the tools
+// directory (never the app's), once: a marker written last says it is
+// complete, and a lock keeps concurrent builds from installing it twice.
+Status provision_tool(const AppEnvironment& e, const BuildPlan& plan, const ToolPlan& t) {
+  if (!t.provision) return {};
+  fs::path root = t.dir.parent_path();
+  WD_TRY(make_dirs(root));
+  WD_ASSIGN(int lock_fd, lock_exclusive(root / ".lock", fmt::format("warpdrive build: another build is installing "
+                                                                    "tools into {}; waiting for it", root.string())));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{lock_fd};
+  fs::path marker = t.dir / ".warpdrive-complete";
+  if (is_file(marker) && is_executable_file(t.program)) return {};  // another build did it meanwhile
+  phase_line(fmt::format("Installing {} {} ({}) into {}", t.name, t.version, t.origin, t.dir.string()));
+  std::error_code ec;
+  fs::remove_all(t.dir, ec);
+  EnvVars env = e.env;
+  env.unset("PYTHONHOME");
+  env.unset("VIRTUAL_ENV");
+  ProcessSpec venv{{plan.python.string(), "-m", "venv", t.dir.string()}, env, root, {}, e.settings.debug};
+  WD_ASSIGN(int status, run(venv));
+  if (status != 0)
+    return make_error(fmt::format("creating a virtualenv for {} at {} failed with exit status {}", t.name,
+                                  t.dir.string(), status));
+  std::vector<std::string> argv = {(t.dir / "bin" / "python").string(), "-m", "pip", "install",
+                                   "--disable-pip-version-check", "--quiet"};
+  fs::path wheelhouse = e.settings.warpdrive_dir() / "wheelhouse";
+  if (is_dir(wheelhouse)) argv.insert(argv.end(), {"--find-links", wheelhouse.string()});
+  if (e.settings.pip_no_index) argv.push_back("--no-index");
+  argv.insert(argv.end(), t.requirements.begin(), t.requirements.end());
+  if (!env.has("PIP_INDEX_URL") && env.is_set("UV_INDEX_URL")) env.set("PIP_INDEX_URL", env.get_or("UV_INDEX_URL", ""));
+  ProcessSpec install{argv, env, root, {}, e.settings.debug};
+  WD_ASSIGN(status, run(install));
+  if (status != 0) {
+    fs::remove_all(t.dir, ec);
+    return make_error(fmt::format("installing {}=={} into {} failed with exit status {} (pip's message is above){}; "
+                                  "put {} on PATH, or choose another version with {}",
+                                  t.name, t.version, t.dir.string(), status,
+                                  e.settings.pip_no_index ? " (WARPDRIVE_PIP_NO_INDEX: it must be in the wheelhouse)" : "",
+                                  t.name, t.origin == "the default pin" ? "WARPDRIVE_" + [&] {
+                                    std::string up = t.name;
+                                    for (auto& c : up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                                    return up;
+                                  }() + "_VERSION" : t.origin));
+  }
+  WD_TRY(write_file_atomic(marker, fmt::format("{}=={}\n", t.name, t.version)));
+  return {};
+}
+
 // What the server needs that is not there, as phrases for an error message.
 Result<std::vector<std::string>> server_missing(const AppEnvironment& e, const BuildPlan& plan) {
   const ServerCheck& c = plan.server;
@@ -211,7 +262,8 @@ bool disk_full(const fs::path& dir) {
 Status create_virtualenv(AppEnvironment& e, const Context& ctx, const VenvPlan& venv) {
   if (!venv.create) return {};
   const fs::path& app_root = e.settings.app_root;
-  phase_line(fmt::format("Creating a virtualenv at {} ({}{})", app_root.string(), venv.argv[0],
+  phase_line(fmt::format("Creating a virtualenv at {} ({}{})", app_root.string(),
+                         venv.python_why.empty() ? venv.argv[0] : venv.python_why,
                          e.env.is_set("WARPDRIVE_SYSTEM_SITE_PACKAGES") ? ", with system site packages" : ""));
   fs::path marker = venv_incomplete_marker(app_root);
   WD_TRY(make_dirs(marker.parent_path()));
@@ -274,7 +326,7 @@ Result<int> run_build(const Context& ctx, const BuildOptions& options) {
   if (options.dry_run) {
     // Nothing runs: pre-build is not run, the environment files are sourced
     // (they only set variables) so the plan shows what build would do.
-    VenvPlan venv = plan_virtualenv(e);
+    WD_ASSIGN(VenvPlan venv, plan_virtualenv(e));
     WD_TRY(apply_shell_files(e, {e.settings.warpdrive_dir() / "environment", e.settings.hook("build-env")}));
     WD_ASSIGN(BuildPlan plan, plan_build(e, options, *previous, venv.create));
     info_line("warpdrive build --dry-run: the plan (the pre-build hook is not run)");
@@ -300,10 +352,17 @@ Result<int> run_build(const Context& ctx, const BuildOptions& options) {
     WD_ASSIGN(e, base_environment(ctx, Phase::build, "build"));
   }
 
-  // 2. The virtualenv.
-  VenvPlan venv = plan_virtualenv(e);
+  // 2. The virtualenv, of the Python the application asks for.
+  WD_ASSIGN(VenvPlan venv, plan_virtualenv(e));
+  if (venv.recreate) {
+    phase_line(fmt::format("Removing the virtualenv at {}: {}", app_root.string(), venv.recreate_reason));
+    std::error_code ec;
+    fs::remove(build_record_path(app_root), ec);
+    remove_virtualenv(app_root);
+    WD_ASSIGN(e, base_environment(ctx, Phase::build, "build"));
+  }
   WD_TRY(create_virtualenv(e, ctx, venv));
-  times.done("virtualenv", venv.create ? "created" : "existing");
+  times.done("virtualenv", venv.create ? (venv.recreate ? "recreated" : "created") : "existing");
 
   // 3. pre-build, then .warpdrive/environment and build-env.
   WD_ASSIGN(bool ran_pre_build, run_build_hook(e, "pre-build"));
@@ -322,6 +381,7 @@ Result<int> run_build(const Context& ctx, const BuildOptions& options) {
     // The old record no longer describes the virtualenv once an install starts.
     std::error_code ec;
     fs::remove(build_record_path(app_root), ec);
+    for (const auto& tool : plan.tools) WD_TRY(provision_tool(e, plan, tool));
     for (const auto& step : plan.installs) WD_TRY(run_install(e, plan, step));
     times.done("dependencies", plan.installs.empty() ? "nothing to install"
                                                      : fmt::format("{} step(s){}", plan.installs.size(),

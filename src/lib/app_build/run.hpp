@@ -1,4 +1,4 @@
-// Executing a build: the steps of reference.md "build, in order", with the
+// Executing a build: the steps of docs/build.md "What build does, in order", with the
 // build cache. The plan (app_build/plan.hpp) is computed first; this runs it.
 #pragma once
 

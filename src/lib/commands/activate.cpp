@@ -18,7 +18,8 @@ Result<int> cmd_activate(Context& ctx, const Args& args) {
       "Print the shell code that switches a shell to the project NAME, for\n"
       "  eval \"$(warpdrive activate NAME)\"\n"
       "(the warpdrive shell function's 'warpdrive project NAME' does this). WARPDRIVE_SRC_ROOT becomes\n"
-      "this directory. NAME defaults to the active project ($WARPDRIVE_ENV_NAME). Messages, including\n"
+      "this directory. NAME defaults to the active project ($WARPDRIVE_ENV_NAME), else 'default'.\n"
+      "--create makes the project when it does not exist yet. Messages, including\n"
       "those of creating a project, go to stderr; stdout is only the code.",
       "warpdrive activate"};
   std::string name;
@@ -38,12 +39,22 @@ Result<int> cmd_activate(Context& ctx, const Args& args) {
                                   python->count() > 0 ? "--python" : "--system-site-packages"),
                       kExitUsage);
   if (name_option->count() == 0) {  // (an empty NAME given is refused by the name check)
+    // The active project, else the original's `default`.
     name = ctx.inherited.get_or("WARPDRIVE_ENV_NAME", "");
-    if (name.empty() || create)
-      return make_error("name the project (warpdrive project lists them)", kExitUsage);
+    if (name.empty()) name = "default";
   }
 
-  // Plan: the project (created first when asked), then the activation.
+  // Plan: the project (created first when asked and missing: as in the
+  // original, --create on an existing project switches to it), then the activation.
+  WD_TRY(devenv::validate_name(name));
+  WD_ASSIGN(fs::path dir, devenv::projects_dir(ctx));
+  if (create && path_exists(devenv::project_path(dir, name))) {
+    std::cerr << fmt::format("warpdrive: project '{}' exists; switching to it{}\n", name,
+                             python->count() > 0 || site->count() > 0
+                                 ? " (--python and --system-site-packages apply only to a new project)"
+                                 : "");
+    create = false;
+  }
   if (create) {
     WD_ASSIGN(auto plan, devenv::plan_create(ctx, name, options));
     WD_TRY(devenv::create_project(plan));

@@ -1,7 +1,8 @@
 // warpdrive project [--create] [--python PYTHON] [--system-site-packages] [NAME]
-// Without NAME: list the projects. With NAME: only the warpdrive shell
-// function can switch the caller's shell (it evaluates `warpdrive activate`);
-// the binary on its own says so and changes nothing.
+// warpdrive project --list
+// Switching (NAME, default `default`): only the warpdrive shell function can
+// switch the caller's shell (it evaluates `warpdrive activate`); the binary
+// on its own says so and changes nothing. --list lists the projects.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -19,7 +20,8 @@ Result<int> cmd_project(Context& ctx, const Args& args) {
       "(default ~/.warpdrive) named warpdrive+NAME. It sets WARPDRIVE_ENV_NAME, WARPDRIVE_APP_ROOT (the\n"
       "virtualenv) and WARPDRIVE_SRC_ROOT (this directory), activates the virtualenv, and the prompt shows\n"
       "(warpdrive+NAME). 'warpdrive deactivate' undoes it. Switching needs the warpdrive shell function\n"
-      "(see 'warpdrive profile'). Without NAME, list the projects.",
+      "(see 'warpdrive profile'). NAME defaults to 'default', as in the original warpdrive. --create makes\n"
+      "the project when it does not exist yet (an existing one is switched to). --list lists the projects.",
       "warpdrive project"};
   std::string name;
   devenv::CreateOptions options;
@@ -29,14 +31,15 @@ Result<int> cmd_project(Context& ctx, const Args& args) {
                  "interpreter for a new project (default: $WARPDRIVE_PYTHON, else python3 on PATH)");
   app.add_flag("--system-site-packages", options.system_site_packages,
                "let a new project see the interpreter's installed packages");
-  auto* name_option = app.add_option("NAME", name, "the project");
+  bool list = false;
+  app.add_flag("--list", list, "list the projects and change nothing");
+  auto* name_option = app.add_option("NAME", name, "the project (default: default)");
   WD_ASSIGN(bool go, parse_options(app, args));
   if (!go) return 0;
 
-  if (name_option->count() == 0) {
-    if (create || !options.python.empty() || options.system_site_packages)
-      return make_error("warpdrive project: name the project to create (warpdrive project --create NAME)",
-                        kExitUsage);
+  if (list) {
+    if (create || !options.python.empty() || options.system_site_packages || name_option->count() > 0)
+      return make_error("warpdrive project: --list takes no project and no other option", kExitUsage);
     WD_ASSIGN(fs::path dir, devenv::projects_dir(ctx));
     WD_ASSIGN(auto names, devenv::list_projects(dir));
     if (names.empty())
@@ -47,6 +50,7 @@ Result<int> cmd_project(Context& ctx, const Args& args) {
     std::cout << out;
     return 0;
   }
+  if (name_option->count() == 0) name = "default";
   WD_TRY(devenv::validate_name(name));
   return devenv::shell_function_required(fmt::format("project {}", name));
 }

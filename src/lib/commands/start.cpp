@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "hooks.hpp"
 #include "init.hpp"
+#include "run_state.hpp"
 #include "log.hpp"
 #include "settings.hpp"
 #include "start/planner.hpp"
@@ -31,9 +32,11 @@ Result<int> cmd_start(Context& ctx, const Args& args) {
   CLI::App app{
       "Detect the application and start it under a production server, in this order: the deploy\n"
       "environment (WARPDRIVE_ACTION=start), the deploy-cfg hook once per container, the deploy hook,\n"
-      "then from APP_HOME: app.sh, app.py, a Procfile web: line, APP_MODULE, a Django project, the WSGI\n"
-      "module (wsgi.py), else warpdrive's default page. WSGI applications run under\n"
-      "WARPDRIVE_SERVER_TYPE (mod_wsgi, gunicorn, uwsgi, waitress) on 0.0.0.0:$WARPDRIVE_HTTP_PORT.\n"
+      "then from APP_HOME: app.sh, app.py, a Procfile web: line, APP_MODULE, a Django project, the ASGI\n"
+      "module (asgi.py), the WSGI module (wsgi.py), a main.py holding an ASGI application, else\n"
+      "warpdrive's default page. ASGI or WSGI is decided by importing the module. WSGI applications run\n"
+      "under WARPDRIVE_SERVER_TYPE (mod_wsgi, gunicorn, uwsgi, waitress), ASGI ones under granian (the\n"
+      "default), uvicorn, hypercorn or daphne, on 0.0.0.0:$WARPDRIVE_HTTP_PORT.\n"
       "The server replaces warpdrive, or runs under warpdrive's init when warpdrive is process 1 or the\n"
       "server needs a process group of its own (Apache, which signals its whole group when it stops).",
       "warpdrive start"};
@@ -64,8 +67,14 @@ Result<int> cmd_start(Context& ctx, const Args& args) {
   // Write the generated files and hand over to the server.
   announce(plan);
   WD_TRY(write_generated_files(plan));
-  return hand_over(ctx, e.settings, launch_spec(e, plan),
-                   plan.own_process_group ? Handover::own_process_group : Handover::supervise);
+  // Under supervision, record what runs (and the ports it listens on) for
+  // the probes; when the server replaces warpdrive nothing can, and the
+  // probes fall back to the original's checks.
+  Handover how = plan.own_process_group ? Handover::own_process_group : Handover::supervise;
+  remove_run_state(e.settings.app_root);
+  if (!runs_under_init(ctx, e.settings, how)) return hand_over(ctx, e.settings, launch_spec(e, plan), how);
+  RunStateWatch watch(e.settings.app_root, plan.server);
+  return hand_over(ctx, e.settings, launch_spec(e, plan), how, [&watch](pid_t child) { return watch.tick(child); });
 }
 
 }  // namespace wd

@@ -11,10 +11,12 @@ namespace wd {
 
 Result<int> cmd_wheels(Context& ctx, const Args& args) {
   CLI::App app{
-      "Build wheels of every file of WARPDRIVE_PIP_PACKAGES (requirements.txt) with pip wheel into\n"
-      "SRC_ROOT/.warpdrive/wheelhouse, or WARPDRIVE_WHEEL_DIR (relative to SRC_ROOT unless absolute).\n"
-      "The install hook runs first. A later build finds the wheels there (pip --find-links), which is\n"
-      "how the S2I wheelhouse target and incremental builds reuse them.",
+      "Build wheels of every file of WARPDRIVE_PIP_WHEELS (default: WARPDRIVE_PIP_PACKAGES, which\n"
+      "defaults to requirements.txt) with pip wheel into SRC_ROOT/.warpdrive/wheelhouse, or\n"
+      "WARPDRIVE_WHEEL_DIR (relative to SRC_ROOT unless absolute). The install hook runs first. A later\n"
+      "build finds the wheels there (pip --find-links), which is how the S2I wheelhouse target and\n"
+      "incremental builds reuse them. For WARPDRIVE_BUILD_TARGET=wheelhouse, pip's download cache is\n"
+      "SRC_ROOT/.warpdrive/packages, which save-artifacts keeps for the next build.",
       "warpdrive wheels"};
   WD_ASSIGN(bool go, parse_options(app, args));
   if (!go) return 0;
@@ -22,7 +24,8 @@ Result<int> cmd_wheels(Context& ctx, const Args& args) {
   // The build environment, with the application's environment file and build-env.
   WD_ASSIGN(AppEnvironment e, base_environment(ctx, Phase::build, "wheels"));
   WD_TRY(make_runtime_dirs(ctx, e.settings));
-  WD_TRY(create_virtualenv(e, ctx, plan_virtualenv(e)));
+  WD_ASSIGN(VenvPlan venv, plan_virtualenv(e));
+  WD_TRY(create_virtualenv(e, ctx, venv));
   WD_TRY(apply_shell_files(e, {e.settings.warpdrive_dir() / "environment", e.settings.hook("build-env")}));
   const Settings& s = e.settings;
 
@@ -37,8 +40,13 @@ Result<int> cmd_wheels(Context& ctx, const Args& args) {
     return make_error(fmt::format("{} is not a directory: .warpdrive/wheelhouse must be a directory of wheels "
                                   "(pip --find-links); move the file away",
                                   wheelhouse.string()));
+  // The original's names: WARPDRIVE_PIP_WHEELS lists the files to build
+  // wheels of; the wheelhouse target keeps pip's cache in .warpdrive/packages.
+  const std::vector<std::string>& files = s.pip_wheels;
+  std::optional<fs::path> cache;
+  if (e.env.get_or("WARPDRIVE_BUILD_TARGET", "application") == "wheelhouse") cache = s.warpdrive_dir() / "packages";
   bool any = false;
-  for (const auto& name : s.pip_packages) {
+  for (const auto& name : files) {
     fs::path file = fs::path(name).is_absolute() ? fs::path(name) : s.src_root / name;
     if (!is_file(file)) continue;
     any = true;
@@ -49,6 +57,7 @@ Result<int> cmd_wheels(Context& ctx, const Args& args) {
     if (is_dir(wheelhouse)) argv.insert(argv.end(), {"--find-links", wheelhouse.string()});
     if (wheel_dir != wheelhouse) argv.insert(argv.end(), {"--find-links", wheel_dir.string()});
     if (s.pip_no_index) argv.push_back("--no-index");
+    if (cache) argv.insert(argv.end(), {"--cache-dir", cache->string()});
     argv.insert(argv.end(), {"-r", file.string()});
     WD_ASSIGN(int status, run(ProcessSpec{argv, e.env, s.src_root, {}, s.debug}));
     if (status != 0)
@@ -57,7 +66,7 @@ Result<int> cmd_wheels(Context& ctx, const Args& args) {
   }
   if (!any) {
     std::string names;
-    for (const auto& n : s.pip_packages) names += (names.empty() ? "" : " ") + n;
+    for (const auto& n : files) names += (names.empty() ? "" : " ") + n;
     warn(fmt::format("no requirements file ({}) in {}; no wheels were built", names, s.src_root.string()));
   }
   return 0;

@@ -160,7 +160,7 @@ Result<DestroyPlan> plan_destroy(const Context& ctx, std::string_view name) {
   WD_ASSIGN(plan.dir, projects_dir(ctx));
   plan.project = Project{std::string(name), project_path(plan.dir, name)};
   if (!path_exists(plan.project.path))
-    return make_error(fmt::format("there is no project '{}' in {} (warpdrive project lists the projects)", name,
+    return make_error(fmt::format("there is no project '{}' in {} (warpdrive project --list lists the projects)", name,
                                   plan.dir.string()));
   const EnvVars& env = ctx.inherited;
   bool active = env.get("WARPDRIVE_ENV_NAME") == std::string(name);

@@ -82,6 +82,7 @@ Result<DjangoFacts> parse_django_facts(const std::string& json_text) {
     f.wsgi_application = j.at("wsgi_application").get<std::string>();
     f.static_url = j.at("static_url").get<std::string>();
     f.static_root = j.at("static_root").get<std::string>();
+    f.asgi_application = j.value("asgi_application", "");
     return f;
   } catch (const nlohmann::json::exception& e) {
     return make_error(fmt::format("the helper reported no usable facts ({})", e.what()));

@@ -1,6 +1,7 @@
 #include "start/detect.hpp"
 
 #include <algorithm>
+#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "build_record.hpp"
+#include "introspect/app_inspect.hpp"
 #include "introspect/django.hpp"
 #include "introspect/python_site.hpp"
 #include "log.hpp"
@@ -72,7 +74,7 @@ Result<WsgiTarget> target_for(const Settings& s, const std::string& module, cons
   if (!script)
     return make_error(fmt::format("{} names module '{}', which was not found: no {} (nor installed in the virtualenv)",
                                   what, module, module_files_text(s.app_home, module)));
-  return WsgiTarget{module, callable, *script};
+  return WsgiTarget{module, callable, *script, false, ""};
 }
 
 // The statics named by WARPDRIVE_WSGI_STATIC_URL / _ROOT.
@@ -80,18 +82,72 @@ Status add_configured_static(const Settings& s, Detection& d) {
   if (s.static_url.empty() && s.static_root.empty()) return {};
   if (s.static_url.empty() || s.static_root.empty())
     return make_error(fmt::format("{} is set but {} is not: a static mount needs both",
-                                  s.static_url.empty() ? "WARPDRIVE_WSGI_STATIC_ROOT" : "WARPDRIVE_WSGI_STATIC_URL",
-                                  s.static_url.empty() ? "WARPDRIVE_WSGI_STATIC_URL" : "WARPDRIVE_WSGI_STATIC_ROOT"));
+                                  s.static_url.empty() ? s.static_root_name : s.static_url_name,
+                                  s.static_url.empty() ? s.static_url_name : s.static_root_name));
   fs::path root = s.static_root;
   if (root.is_relative()) root = (s.app_home / root).lexically_normal();
   if (!is_dir(root))
-    return make_error(fmt::format("WARPDRIVE_WSGI_STATIC_ROOT names {}, which is not a directory", root.string()));
+    return make_error(fmt::format("{} names {}, which is not a directory", s.static_root_name, root.string()));
   std::string url = s.static_url;
   if (url.front() != '/') url.insert(url.begin(), '/');
   if (url.back() != '/') url.push_back('/');
   d.statics.push_back({url, root});
-  d.notes.push_back(fmt::format("static files: {} from {} (WARPDRIVE_WSGI_STATIC_URL/ROOT)", url, root.string()));
+  d.notes.push_back(fmt::format("static files: {} from {} ({}/{})", url, root.string(), s.static_url_name,
+                                s.static_root_name));
   return {};
+}
+
+std::string source_text(const fs::path& file) {
+  auto text = read_file_if_exists(file);
+  return text && *text ? **text : std::string();
+}
+
+// ASGI or WSGI for d.target, by inspection (depth full) or from the source
+// (depth files: build, before anything can be imported). `find`: the callable
+// is not named; look for the module-level ASGI application object, else the
+// one named `preferred`. False: `find` found no application (depth full only).
+Result<bool> decide_protocol(const AppEnvironment& e, Detection& d, DetectDepth depth, bool find,
+                             const std::string& preferred) {
+  WsgiTarget& t = *d.target;
+  if (depth == DetectDepth::files) {
+    t.asgi = source_suggests_asgi(source_text(t.script));
+    if (find && t.callable.empty()) t.callable = preferred.empty() ? "app" : preferred;
+    d.notes.push_back(fmt::format("{} looks like {} application from its source (start decides by importing it)",
+                                  t.script.string(), t.asgi ? "an ASGI" : "a WSGI"));
+    return true;
+  }
+  WD_ASSIGN(AppInspection a, inspect_app(e, t.module, t.script, find ? "" : t.callable, preferred));
+  if (a.protocol.empty()) {
+    if (find) return false;
+    return make_error(fmt::format("{}:{} ({}) is neither a WSGI nor an ASGI application: {}", t.module, t.callable,
+                                  t.script.string(), a.why));
+  }
+  t.callable = a.callable;
+  t.asgi = a.protocol == "asgi";
+  t.kind = a.kind;
+  d.notes.push_back(fmt::format("{}:{} is {} application: {}, {}{}", t.module, t.callable, t.asgi ? "an ASGI" : "a WSGI",
+                                a.kind, a.why, a.cached ? " (inspected by an earlier start; the file is unchanged)" : ""));
+  return true;
+}
+
+// True when the server type was chosen (variable or file), not defaulted.
+bool server_chosen(const Settings& s) { return s.server_type_origin.kind != SettingOrigin::fallback; }
+
+// The Django settings module named by manage.py's setdefault line (or
+// DJANGO_SETTINGS_MODULE), and whether its file mentions ASGI_APPLICATION:
+// the file-only answer build needs (start reads the real setting).
+bool django_settings_mention_asgi(const AppEnvironment& e) {
+  const Settings& s = e.settings;
+  std::string module = e.env.get_or("DJANGO_SETTINGS_MODULE", "");
+  if (module.empty() || module == "warpdrive_django_settings") {
+    static const std::regex setdefault(R"(DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([A-Za-z_][\w.]*)['"])");
+    std::string manage = source_text(s.app_home / "manage.py");
+    std::smatch m;
+    if (!std::regex_search(manage, m, setdefault)) return false;
+    module = m[1];
+  }
+  auto file = find_module_file({s.app_home, s.src_root}, module);
+  return file && source_text(*file).find("ASGI_APPLICATION") != std::string::npos;
 }
 
 // The Django facts: from the build record, else by booting Django.
@@ -107,11 +163,26 @@ Result<DjangoFacts> django_facts(const AppEnvironment& e, Detection& d) {
   return introspect_django(e);
 }
 
+// A Django project is served through ASGI when its settings set
+// ASGI_APPLICATION (Channels needs it) and the server chosen is not a
+// WSGI-only one, or when the server chosen serves ASGI (then the project's
+// asgi.py, next to its wsgi.py). Every startproject has an asgi.py, so its
+// mere presence does not move an existing project off WSGI.
+bool django_wants_asgi(const Settings& s, bool sets_asgi_application) {
+  const ServerInfo& chosen = server_info(s.server_type);
+  if (server_chosen(s)) return chosen.serves_asgi || (sets_asgi_application && !chosen.serves_wsgi);
+  return sets_asgi_application;
+}
+
 Status detect_django(const AppEnvironment& e, Detection& d, DetectDepth depth) {
   const Settings& s = e.settings;
   if (depth == DetectDepth::files) {
     d.kind = AppKind::django;
     d.notes.push_back(fmt::format("Django project ({})", (s.app_home / "manage.py").string()));
+    if (django_wants_asgi(s, django_settings_mention_asgi(e))) {
+      d.target = WsgiTarget{"", "", {}, true, "Django ASGI"};
+      d.notes.push_back("served through ASGI (its settings set ASGI_APPLICATION, or an ASGI server is chosen)");
+    }
     return {};
   }
   WD_ASSIGN(DjangoFacts facts, django_facts(e, d));
@@ -120,10 +191,37 @@ Status detect_django(const AppEnvironment& e, Detection& d, DetectDepth depth) {
   if (dot == std::string_view::npos || !is_dotted_name(wsgi))
     return make_error(fmt::format("Django's WSGI_APPLICATION is '{}', not a dotted path such as mysite.wsgi.application",
                                   wsgi));
-  WD_ASSIGN(d.target, target_for(s, std::string(wsgi.substr(0, dot)), std::string(wsgi.substr(dot + 1)),
-                                 "Django's WSGI_APPLICATION"));
   d.kind = AppKind::django;
-  d.notes.push_back(fmt::format("Django project {}: WSGI_APPLICATION {}", facts.settings_module, facts.wsgi_application));
+  if (django_wants_asgi(s, !facts.asgi_application.empty())) {
+    std::string spec = facts.asgi_application;
+    std::string origin = "Django's ASGI_APPLICATION";
+    if (spec.empty()) {
+      // The asgi.py next to the project's wsgi.py (mysite.wsgi -> mysite.asgi).
+      std::string package(wsgi.substr(0, dot));
+      size_t last = package.rfind('.');
+      spec = (last == std::string::npos ? std::string() : package.substr(0, last + 1)) + "asgi.application";
+      origin = fmt::format("the asgi.py next to WSGI_APPLICATION {}", facts.wsgi_application);
+    }
+    size_t adot = spec.rfind('.');
+    if (adot == std::string::npos || !is_dotted_name(spec))
+      return make_error(fmt::format("{} is '{}', not a dotted path such as mysite.asgi.application", origin, spec));
+    WD_ASSIGN(d.target, target_for(s, spec.substr(0, adot), spec.substr(adot + 1), origin));
+    d.target->asgi = true;
+    d.target->kind = facts.asgi_application.empty() ? "Django ASGIHandler" : "Django ASGI_APPLICATION";
+    d.notes.push_back(fmt::format("Django project {}: ASGI application {} ({})", facts.settings_module, spec, origin));
+  } else {
+    WD_ASSIGN(d.target, target_for(s, std::string(wsgi.substr(0, dot)), std::string(wsgi.substr(dot + 1)),
+                                   "Django's WSGI_APPLICATION"));
+    d.notes.push_back(
+        fmt::format("Django project {}: WSGI_APPLICATION {}", facts.settings_module, facts.wsgi_application));
+    if (!facts.asgi_application.empty())
+      d.notes.push_back(fmt::format("ASGI_APPLICATION {} is not used: {} serves only WSGI", facts.asgi_application,
+                                    server_name(s.server_type)));
+  }
+  // The server imports the WSGI or ASGI module, not manage.py: give it the
+  // settings manage.py chose, however manage.py chose them.
+  if (!e.env.is_set("DJANGO_SETTINGS_MODULE") && !facts.settings_module.empty())
+    d.env.emplace_back("DJANGO_SETTINGS_MODULE", facts.settings_module);
 
   std::string url = facts.static_url;
   if (url.empty()) {
@@ -145,14 +243,73 @@ Status detect_django(const AppEnvironment& e, Detection& d, DetectDepth depth) {
   return add_configured_static(s, d);
 }
 
-// APP_MODULE (the OpenShift builder's "module:callable").
-Status detect_app_module(const AppEnvironment& e, const std::string& spec_text, Detection& d) {
+// APP_MODULE (the OpenShift builder's "module:callable"): WSGI or ASGI by
+// inspection. Without ":callable", the module's ASGI application object
+// (whatever its name), else its `application`.
+Status detect_app_module(const AppEnvironment& e, const std::string& spec_text, Detection& d, DetectDepth depth) {
   const Settings& s = e.settings;
   WD_ASSIGN(auto spec, split_app_spec(spec_text, "APP_MODULE"));
   WD_ASSIGN(d.target, target_for(s, spec.first, spec.second, "APP_MODULE"));
-  d.kind = AppKind::wsgi;
-  d.notes.push_back(fmt::format("WSGI application {}:{} (APP_MODULE)", spec.first, spec.second));
+  bool named = spec_text.find(':') != std::string::npos;
+  if (!named) d.target->callable.clear();
+  WD_ASSIGN(bool found, decide_protocol(e, d, depth, !named, "application"));
+  if (!found)
+    return make_error(fmt::format("APP_MODULE names module {} ({}), which holds no ASGI application object and no "
+                                  "WSGI `application`: name it as APP_MODULE={}:NAME",
+                                  spec.first, d.target->script.string(), spec.first));
+  d.kind = d.target->asgi ? AppKind::asgi : AppKind::wsgi;
+  d.notes.push_back(fmt::format("{} application {}:{} (APP_MODULE)", d.target->asgi ? "ASGI" : "WSGI", spec.first,
+                                d.target->callable));
   return add_configured_static(s, d);
+}
+
+// The ASGI module (WARPDRIVE_ASGI_MODULE_NAME, default asgi: asgi.py in
+// APP_HOME). WARPDRIVE_ASGI_CALLABLE_OBJECT set: that object; at its default:
+// the module's ASGI application object, whatever its name.
+Result<bool> detect_asgi_module(const AppEnvironment& e, Detection& d, DetectDepth depth) {
+  const Settings& s = e.settings;
+  if (!is_dotted_name(s.asgi_module))
+    return make_error(fmt::format("WARPDRIVE_ASGI_MODULE_NAME is '{}', not a dotted module name", s.asgi_module));
+  if (!is_dotted_name(s.asgi_callable))
+    return make_error(fmt::format("WARPDRIVE_ASGI_CALLABLE_OBJECT is '{}', not a Python name", s.asgi_callable));
+  auto script = find_module_file({s.app_home}, s.asgi_module);
+  if (!script) {
+    if (s.asgi_module != "asgi")
+      return make_error(fmt::format("the ASGI module '{}' was not found: no {} (set WARPDRIVE_ASGI_MODULE_NAME or "
+                                    "APP_MODULE=module:callable)",
+                                    s.asgi_module, module_files_text(s.app_home, s.asgi_module)));
+    return false;
+  }
+  bool named = s.asgi_callable != "application";
+  d.target = WsgiTarget{s.asgi_module, named ? s.asgi_callable : "", *script, false, ""};
+  WD_ASSIGN(bool found, decide_protocol(e, d, depth, !named, s.asgi_callable));
+  if (depth == DetectDepth::files) d.target->asgi = true;  // the module named for ASGI
+  if (!found)
+    return make_error(fmt::format("{} holds no ASGI application object (and no `{}`): define one at module level, or "
+                                  "set WARPDRIVE_ASGI_CALLABLE_OBJECT",
+                                  script->string(), s.asgi_callable));
+  d.kind = d.target->asgi ? AppKind::asgi : AppKind::wsgi;
+  WD_TRY(add_configured_static(s, d));
+  return true;
+}
+
+// A module (main.py, or app.py without a __main__ block) whose source imports
+// an ASGI framework: served when importing it shows a module-level ASGI
+// application object. False (and no target) otherwise.
+Result<bool> detect_asgi_candidate(const AppEnvironment& e, Detection& d, DetectDepth depth, const fs::path& script,
+                                   const std::string& module) {
+  if (!source_suggests_asgi(source_text(script))) return false;
+  d.target = WsgiTarget{module, "", script, false, ""};
+  WD_ASSIGN(bool found, decide_protocol(e, d, depth, true, ""));
+  if (!found || !d.target->asgi) {
+    d.target.reset();
+    d.notes.push_back(fmt::format("{} imports an ASGI framework but holds no module-level ASGI application object",
+                                  script.string()));
+    return false;
+  }
+  d.kind = AppKind::asgi;
+  WD_TRY(add_configured_static(e.settings, d));
+  return true;
 }
 
 // The gunicorn.conf.py the OpenShift builder looks at: in the source root,
@@ -214,7 +371,7 @@ Result<bool> detect_project_module(const AppEnvironment& e, Detection& d) {
     d.notes.push_back(fmt::format("the project is named {}, but there is no module {} to serve", *name, *name));
     return false;
   }
-  d.target = WsgiTarget{*name, "application", *script};
+  d.target = WsgiTarget{*name, "application", *script, false, ""};
   d.kind = AppKind::wsgi;
   d.notes.push_back(fmt::format("WSGI application {}:application: the module named like the project "
                                 "(as the OpenShift Python builder serves it)",
@@ -224,7 +381,7 @@ Result<bool> detect_project_module(const AppEnvironment& e, Detection& d) {
 }
 
 // The WSGI module file (WARPDRIVE_WSGI_MODULE_NAME) in APP_HOME.
-Result<bool> detect_wsgi_module(const AppEnvironment& e, Detection& d, bool required) {
+Result<bool> detect_wsgi_module(const AppEnvironment& e, Detection& d, bool required, DetectDepth depth) {
   const Settings& s = e.settings;
   if (!is_dotted_name(s.wsgi_module))
     return make_error(fmt::format("WARPDRIVE_WSGI_MODULE_NAME is '{}', not a dotted module name", s.wsgi_module));
@@ -239,9 +396,16 @@ Result<bool> detect_wsgi_module(const AppEnvironment& e, Detection& d, bool requ
                                     s.wsgi_module, module_files_text(s.app_home, s.wsgi_module)));
     return false;
   }
-  d.target = WsgiTarget{s.wsgi_module, s.wsgi_callable, *script};
+  d.target = WsgiTarget{s.wsgi_module, s.wsgi_callable, *script, false, ""};
   d.kind = AppKind::wsgi;
-  d.notes.push_back(fmt::format("WSGI application {}:{} from {}", s.wsgi_module, s.wsgi_callable, script->string()));
+  // A wsgi.py is not imported to check it (that would slow every start),
+  // unless its source imports an ASGI framework: then inspection decides.
+  if (source_suggests_asgi(source_text(*script))) {
+    WD_TRY(decide_protocol(e, d, depth, false, s.wsgi_callable));
+    if (d.target->asgi) d.kind = AppKind::asgi;
+  }
+  d.notes.push_back(fmt::format("{} application {}:{} from {}", d.target->asgi ? "ASGI" : "WSGI", s.wsgi_module,
+                                s.wsgi_callable, script->string()));
   WD_TRY(add_configured_static(s, d));
   return true;
 }
@@ -338,23 +502,51 @@ Result<std::pair<std::string, std::string>> split_app_spec(std::string_view spec
 
 namespace {
 
-// Which server runs what was detected, and why.
-void choose_server(const AppEnvironment& e, const NamedEntry& named, Detection& d) {
+// Which server runs what was detected, and why. An ASGI application with a
+// WSGI-only server chosen (or a WSGI one with an ASGI-only server) is refused
+// here, before anything runs.
+Status choose_server(const AppEnvironment& e, const NamedEntry& named, Detection& d) {
   const Settings& s = e.settings;
   switch (d.kind) {
     case AppKind::shell:
     case AppKind::python:
     case AppKind::procfile:
       d.server_reason = fmt::format("none: the application runs itself ({})", d.file.string());
-      return;
+      return {};
     case AppKind::full_control:
       d.server = s.full_control_server;
       d.server_reason = fmt::format("{}: deploy mode {} ({}) takes full control", server_name(*d.server),
                                     s.deploy_mode_name(), s.deploy_mode_origin.text());
-      return;
+      return {};
     default:
       break;
   }
+  const ServerInfo& chosen = server_info(s.server_type);
+  if (d.target && d.target->asgi) {
+    std::string what = d.target->module.empty()
+                           ? std::string("the application")
+                           : fmt::format("{}:{}", d.target->module, d.target->callable);
+    std::string kind = d.target->kind.empty() ? "ASGI" : d.target->kind;
+    if (!server_chosen(s)) {
+      d.server = kDefaultAsgiServer;
+      d.server_reason = fmt::format("{}: {} is an ASGI application ({}) and no server type is set: the ASGI default",
+                                    server_name(kDefaultAsgiServer), what, kind);
+      return {};
+    }
+    if (!chosen.serves_asgi)
+      return make_error(fmt::format("{} is an ASGI application ({}), which {} cannot serve ({}: {}); set "
+                                    "WARPDRIVE_SERVER_TYPE or .warpdrive/server_type to an ASGI server: {}",
+                                    what, kind, chosen.name, s.server_type_origin.text(),
+                                    "it speaks only WSGI", server_names(ServerFilter::asgi)));
+    d.server = s.server_type;
+    d.server_reason = fmt::format("{} (server type from the {}), serving ASGI", chosen.name, s.server_type_origin.text());
+    return {};
+  }
+  if (d.target && !chosen.serves_wsgi && server_chosen(s))
+    return make_error(fmt::format("{}:{} is a WSGI application, which {} cannot serve ({}: it speaks only ASGI); "
+                                  "set WARPDRIVE_SERVER_TYPE or .warpdrive/server_type to a WSGI server: {}",
+                                  d.target->module, d.target->callable, chosen.name, s.server_type_origin.text(),
+                                  server_names(ServerFilter::wsgi)));
   // Configured the OpenShift builder's way: it always runs gunicorn.
   std::string sclorg;
   if (d.app_in_server_config) sclorg = "wsgi_app in " + d.server_config.string();
@@ -366,10 +558,11 @@ void choose_server(const AppEnvironment& e, const NamedEntry& named, Detection& 
     d.server_reason = fmt::format("gunicorn: the application is set up for the OpenShift Python builder ({}), "
                                   "which runs gunicorn, and no server type is set",
                                   sclorg);
-    return;
+    return {};
   }
   d.server = s.server_type;
   d.server_reason = fmt::format("{} (server type from the {})", server_name(s.server_type), s.server_type_origin.text());
+  return {};
 }
 
 Result<Detection> detect_kind(const AppEnvironment& e, const NamedEntry& named, DetectDepth depth) {
@@ -412,12 +605,26 @@ Result<Detection> detect_kind(const AppEnvironment& e, const NamedEntry& named, 
     } else if (!named.any()) {
       WD_ASSIGN(bool shell, detect_shell(e, d, "app.sh", ""));
       if (shell) return d;
+      // app.py is run as a program (the original's python mode) unless it
+      // has no __main__ block and holds a module-level ASGI application.
+      auto app_py = find_app_file(s, "app.py");
+      if (app_py && is_file(*app_py)) {
+        if (source_has_main_block(source_text(*app_py))) {
+          if (source_suggests_asgi(source_text(*app_py)))
+            d.notes.push_back(fmt::format("{} has an `if __name__ == \"__main__\":` block: run as a program, not "
+                                          "served as an ASGI application (remove the block to serve it)",
+                                          app_py->string()));
+        } else {
+          WD_ASSIGN(bool asgi, detect_asgi_candidate(e, d, depth, *app_py, "app"));
+          if (asgi) return d;
+        }
+      }
       WD_ASSIGN(bool python, detect_python(e, d, "app.py", ""));
       if (python) return d;
     }
   }
   if (named.module) {
-    WD_TRY(detect_app_module(e, *named.module, d));
+    WD_TRY(detect_app_module(e, *named.module, d, depth));
     return d;
   }
   if (automatic) {
@@ -428,11 +635,17 @@ Result<Detection> detect_kind(const AppEnvironment& e, const NamedEntry& named, 
     WD_TRY(detect_django(e, d, depth));
     return d;
   }
-  WD_ASSIGN(bool wsgi, detect_wsgi_module(e, d, false));
+  WD_ASSIGN(bool asgi_module, detect_asgi_module(e, d, depth));
+  if (asgi_module) return d;
+  WD_ASSIGN(bool wsgi, detect_wsgi_module(e, d, false, depth));
   if (wsgi) return d;
+  if (auto main_py = find_module_file({s.app_home}, "main")) {
+    WD_ASSIGN(bool asgi, detect_asgi_candidate(e, d, depth, *main_py, "main"));
+    if (asgi) return d;
+  }
   WD_ASSIGN(bool project, detect_project_module(e, d));
   if (project) return d;
-  if (!automatic) WD_TRY(detect_wsgi_module(e, d, true));  // the error naming the missing module
+  if (!automatic) WD_TRY(detect_wsgi_module(e, d, true, depth));  // the error naming the missing module
   d.kind = AppKind::default_page;
   return d;
 }
@@ -442,7 +655,7 @@ Result<Detection> detect_kind(const AppEnvironment& e, const NamedEntry& named, 
 Result<Detection> detect_app(const AppEnvironment& e, DetectDepth depth) {
   NamedEntry named = named_entry(e);
   WD_ASSIGN(Detection d, detect_kind(e, named, depth));
-  choose_server(e, named, d);
+  WD_TRY(choose_server(e, named, d));
   d.notes.insert(d.notes.begin(), fmt::format("deploy mode {} (from the {})", e.settings.deploy_mode_name(),
                                               e.settings.deploy_mode_origin.text()));
   d.notes.insert(d.notes.begin() + 1, "server: " + d.server_reason);

@@ -16,15 +16,18 @@
 #include <vector>
 
 #include "error.hpp"
+#include "server_registry.hpp"
 #include "start/launch_plan.hpp"
 
 namespace wd {
 
-enum class AppKind { shell, python, procfile, wsgi, django, default_page, full_control };
+enum class AppKind { shell, python, procfile, wsgi, asgi, django, default_page, full_control };
 
 // How far detection goes: `files` decides the kind and the server from files
 // alone (what build needs before it installs anything); `full` also learns
-// Django's settings (the WSGI application and static files) for start.
+// Django's settings (the WSGI application and static files) for start, and
+// decides ASGI or WSGI by importing the module (introspect/app_inspect.hpp);
+// at `files` depth that is guessed from the module's source.
 enum class DetectDepth { files, full };
 
 struct Detection {
@@ -37,9 +40,14 @@ struct Detection {
   fs::path server_config;             // that gunicorn.conf.py
   std::optional<ServerId> server;     // the server that runs it; none: the app runs itself
   std::string server_reason;          // why that server (or none), for --dry-run and build
+  std::vector<std::pair<std::string, std::string>> env;  // variables the app needs set when it runs
   std::vector<std::string> notes;
   std::vector<std::string> warnings;
 };
+
+// The ASGI server used when an ASGI application is found and no server type
+// is set (the measurement behind the choice is in docs/start.md).
+inline constexpr ServerId kDefaultAsgiServer = ServerId::granian;
 
 // Detects the application and its server for the deploy mode of
 // environment.settings (a full-control mode detects nothing: its server runs

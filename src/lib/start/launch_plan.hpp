@@ -13,11 +13,13 @@
 
 namespace wd {
 
-// The WSGI application to serve.
+// The application to serve (WSGI, or ASGI when `asgi`).
 struct WsgiTarget {
   std::string module;    // dotted module name, e.g. "mysite.wsgi" or "wsgi"
   std::string callable;  // e.g. "application"
   fs::path script;       // the module's file (a/b.py or a/b/__init__.py)
+  bool asgi = false;     // speaks ASGI: decided by inspection (start), or guessed from the source (build)
+  std::string kind;      // what inspection found, e.g. "FastAPI"; empty when not inspected
 };
 
 // A URL prefix served from a directory, e.g. "/static/" -> $APP_ROOT/tmp/django/static.
@@ -45,7 +47,7 @@ struct GeneratedFile {
 // What a server planner gets.
 struct ServerInput {
   const AppEnvironment* environment = nullptr;  // settings and the full environment
-  std::string server;                        // mod_wsgi, gunicorn, uwsgi, waitress
+  std::string server;                        // mod_wsgi, gunicorn, ..., granian
   bool full_control = false;                 // deploy mode named the server: bind/log + server_args only
   std::optional<WsgiTarget> target;          // none: serve the built-in default page
   std::vector<StaticMount> statics;

@@ -30,14 +30,16 @@ Result<std::optional<int>> positive_env(const EnvVars& env, const std::string& n
   return std::optional<int>(n);
 }
 
-WsgiTarget default_page_target(const Settings& s) {
-  return {"warpdrive_default_page", "application", generated_dir(s) / "warpdrive_default_page.py"};
+// The default page speaks WSGI, and ASGI (asgi_application) for the servers that speak only ASGI.
+WsgiTarget default_page_target(const Settings& s, bool asgi) {
+  return {"warpdrive_default_page", asgi ? "asgi_application" : "application",
+          generated_dir(s) / "warpdrive_default_page.py", asgi, asgi ? "ASGI callable" : ""};
 }
 
 Result<GeneratedFile> default_page_file(const Settings& s) {
   auto text = embedded_file("warpdrive_default_page.py");
   if (!text) return make_error("warpdrive_default_page.py is missing from this warpdrive binary");
-  return GeneratedFile{default_page_target(s).script, std::string(*text), 0644};
+  return GeneratedFile{default_page_target(s, false).script, std::string(*text), 0644};
 }
 
 Result<LaunchPlan> plan_server(const AppEnvironment& e, Detection& d) {
@@ -54,7 +56,7 @@ Result<LaunchPlan> plan_server(const AppEnvironment& e, Detection& d) {
   input.app_in_server_config = d.app_in_server_config;
   input.server_config = d.server_config;
   bool default_page = !input.target && !d.app_in_server_config;
-  if (default_page) input.target = default_page_target(s);
+  if (default_page) input.target = default_page_target(s, !info.serves_wsgi);
   WD_ASSIGN(ServerArgs args, load_server_args(s, server, e.env));
   input.server_args = args.words;
   WD_ASSIGN(input.workers, choose_workers(e, server));
@@ -78,6 +80,7 @@ std::string mode_name(AppKind kind) {
     case AppKind::python: return "python";
     case AppKind::procfile: return "procfile";
     case AppKind::wsgi: return "wsgi";
+    case AppKind::asgi: return "asgi";
     case AppKind::django: return "django";
     case AppKind::default_page: return "default";
     case AppKind::full_control: return "full control";
@@ -143,6 +146,7 @@ Result<LaunchPlan> plan_start(const AppEnvironment& e) {
       plan.argv = {"/bin/sh", "-c", d.command};
       break;
     case AppKind::wsgi:
+    case AppKind::asgi:
     case AppKind::django:
     case AppKind::default_page:
     case AppKind::full_control: {
@@ -154,6 +158,8 @@ Result<LaunchPlan> plan_start(const AppEnvironment& e) {
   if (plan.cwd.empty()) plan.cwd = s.app_home;
   if (!plan.env_additions.has("PORT") && e.env.get_or("PORT", "") != s.http_port_text())
     plan.env_additions.set("PORT", s.http_port_text());
+  for (const auto& [name, value] : d.env)
+    if (!plan.env_additions.has(name)) plan.env_additions.set(name, value);
   plan.notes.insert(plan.notes.begin(), d.notes.begin(), d.notes.end());
   plan.warnings.insert(plan.warnings.begin(), d.warnings.begin(), d.warnings.end());
   return plan;

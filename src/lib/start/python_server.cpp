@@ -7,6 +7,7 @@
 
 #include "embedded.hpp"
 #include "process.hpp"
+#include "start/server_args.hpp"
 
 namespace wd {
 
@@ -55,6 +56,21 @@ Result<AppEntry> app_entry(const ServerInput& input, const std::optional<PythonS
   bool generated = target.script.string().rfind(generated_dir(s).string() + "/", 0) == 0;
   if (input.statics.empty()) {
     entry.spec = spec;
+  } else if (target.asgi) {
+    // ASGI: ServeStatic (the maintained WhiteNoise fork that speaks ASGI) in front of the application.
+    if (site && !has_module(*site, "servestatic"))
+      return make_error(fmt::format("static files under {} are served by ServeStatic, which {} cannot import "
+                                    "(pip install servestatic; warpdrive build installs it)",
+                                    input.server, site->interpreter.string()));
+    auto text = embedded_file("warpdrive_asgi_static.py");
+    if (!text) return make_error("warpdrive_asgi_static.py is missing from this warpdrive binary");
+    entry.files.push_back({generated_dir(s) / "warpdrive_asgi_static.py", std::string(*text), 0644});
+    nlohmann::json mounts = nlohmann::json::array();
+    for (const auto& m : input.statics) mounts.push_back({m.url, m.directory.string()});
+    entry.env.emplace_back("WARPDRIVE_WRAPPED_APPLICATION", spec);
+    entry.env.emplace_back("WARPDRIVE_STATIC_MOUNTS", mounts.dump());
+    entry.spec = "warpdrive_asgi_static:application";
+    generated = true;
   } else {
     if (site && !has_module(*site, "whitenoise"))
       return make_error(fmt::format("static files under {} are served by WhiteNoise, which {} cannot import "
@@ -80,6 +96,35 @@ Result<AppEntry> app_entry(const ServerInput& input, const std::optional<PythonS
 void apply_entry(LaunchPlan& plan, AppEntry entry) {
   for (auto& f : entry.files) plan.files.push_back(std::move(f));
   for (auto& [name, value] : entry.env) plan.env_additions.set(name, value);
+}
+
+Result<AsgiServerStart> begin_asgi_server(const ServerInput& input, std::string_view server, std::string_view script,
+                                          std::string_view module, std::string_view debian_package,
+                                          const std::vector<std::string_view>& process_options) {
+  const AppEnvironment& e = *input.environment;
+  WD_ASSIGN(ServerProgram program, locate_python_server(e, server, script, module, debian_package));
+  AsgiServerStart start;
+  start.plan.server = std::string(server);
+  start.plan.cwd = e.settings.app_home;
+  start.plan.argv = program.argv;
+  start.plan.notes = program.notes;
+  start.site = program.site;
+  start.processes = input.workers.processes;
+  start.user_processes = !process_options.empty() && has_option(input.server_args, process_options);
+  // An event loop per process: the sizing's processes, one "thread" each.
+  WorkerSizing w = input.workers;
+  w.threads = 1;
+  start.plan.workers = w;
+  return start;
+}
+
+Status finish_asgi_server(const ServerInput& input, AsgiServerStart& start) {
+  for (const auto& a : input.server_args) start.plan.argv.push_back(a);
+  if (input.full_control) return {};
+  WD_ASSIGN(AppEntry entry, app_entry(input, start.site));
+  start.plan.argv.push_back(entry.spec);
+  apply_entry(start.plan, std::move(entry));
+  return {};
 }
 
 std::string sizing_note(const WorkerSizing& w, std::string_view what) {

@@ -48,11 +48,30 @@ struct AppEntry {
 Result<AppEntry> app_entry(const ServerInput& input, const std::optional<PythonSite>& site);
 void apply_entry(LaunchPlan& plan, AppEntry entry);
 
+// What the ASGI servers' planners share: the program, bind and log options
+// are theirs; the processes (one event loop each: threads do not apply) come
+// from the sizing, and the application entry from app_entry.
+struct AsgiServerStart {
+  LaunchPlan plan;                 // server, cwd, argv = the program; notes
+  std::optional<PythonSite> site;
+  int processes = 1;               // the sized processes (unless the user chose in server_args)
+  bool user_processes = false;     // server_args names the process count
+};
+Result<AsgiServerStart> begin_asgi_server(const ServerInput& input, std::string_view server, std::string_view script,
+                                          std::string_view module, std::string_view debian_package,
+                                          const std::vector<std::string_view>& process_options);
+// Appends server_args and the application (module:callable, or the static-file wrapper).
+Status finish_asgi_server(const ServerInput& input, AsgiServerStart& start);
+
 // "workers: <what>, sized from <reason>" or "workers: <what> (<reason>)" when the user chose.
 std::string sizing_note(const WorkerSizing& workers, std::string_view what);
 
 Result<LaunchPlan> plan_gunicorn(const ServerInput& input);
 Result<LaunchPlan> plan_uwsgi(const ServerInput& input);
 Result<LaunchPlan> plan_waitress(const ServerInput& input);
+Result<LaunchPlan> plan_uvicorn(const ServerInput& input);
+Result<LaunchPlan> plan_hypercorn(const ServerInput& input);
+Result<LaunchPlan> plan_daphne(const ServerInput& input);
+Result<LaunchPlan> plan_granian(const ServerInput& input);
 
 }  // namespace wd

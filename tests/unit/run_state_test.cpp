@@ -1,0 +1,61 @@
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include "run_state.hpp"
+
+namespace wd {
+namespace {
+
+// Lines as the kernel prints them (trimmed trailing fields).
+constexpr std::string_view kTcp =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+    "   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0\n"
+    "   1: 0100007F:2329 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4343 1 0\n"
+    "   2: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0\n"
+    "   3: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 9999 1 0\n";
+
+TEST(RunState, ParsesListeningSocketsOfTheGivenInodes) {
+  auto found = parse_proc_net_tcp(kTcp, false, {4242, 4343});
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0], (Listener{"0.0.0.0", 8080}));
+  EXPECT_EQ(found[1], (Listener{"127.0.0.1", 9001}));
+}
+
+TEST(RunState, ParsesIpv6Addresses) {
+  constexpr std::string_view tcp6 =
+      "  sl  local_address                         remote_address                        st tx_queue rx_queue tr "
+      "tm->when retrnsmt   uid  timeout inode\n"
+      "   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 "
+      "00:00000000 00000000     0        0 77 1 0\n"
+      "   1: 00000000000000000000000001000000:1F91 00000000000000000000000000000000:0000 0A 00000000:00000000 "
+      "00:00000000 00000000     0        0 78 1 0\n";
+  auto found = parse_proc_net_tcp(tcp6, true, {77, 78});
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0], (Listener{"::", 8080}));
+  EXPECT_EQ(found[1], (Listener{"::1", 8081}));
+}
+
+TEST(RunState, RoundTripsThroughJson) {
+  RunState s{"gunicorn", {10, 111}, {11, 112}, {{"0.0.0.0", 8080}, {"::", 9000}}};
+  auto back = parse_run_state(render_run_state(s));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->server, "gunicorn");
+  EXPECT_EQ(back->supervisor, s.supervisor);
+  EXPECT_EQ(back->child, s.child);
+  EXPECT_EQ(back->listeners, s.listeners);
+  EXPECT_FALSE(parse_run_state("{\"server\": 1}"));
+}
+
+TEST(RunState, KnowsALiveProcessAndAReusedPid) {
+  auto me = process_id(::getpid());
+  ASSERT_TRUE(me);
+  EXPECT_TRUE(still_running(*me));
+  ProcessId other = *me;
+  other.start_time += 1;  // the same PID, another process
+  EXPECT_FALSE(still_running(other));
+  EXPECT_FALSE(process_id(0));
+}
+
+}  // namespace
+}  // namespace wd
