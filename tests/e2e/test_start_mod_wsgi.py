@@ -460,3 +460,22 @@ def test_original_app_with_deploy_mode_mod_wsgi_trusts_the_forwarded_header(app)
             page = r.read()
         assert json.loads(page[:page.index(b"}") + 1])["REMOTE_ADDR"] == "198.51.100.7"
         stop_and_check(proc)
+def test_a_stale_pid_file_naming_a_live_process_is_removed(app):
+    """An Apache killed outright leaves httpd.pid; by the next start its PID may be another live process."""
+    app.write("wsgi.py", HELLO)
+    other = subprocess.Popen(["sleep", "300"])
+    try:
+        pid_file = app.root / "tmp/warpdrive/apache/httpd.pid"
+        pid_file.parent.mkdir(parents=True, exist_ok=True)
+        pid_file.write_text(f"{other.pid}\n")
+        plan = app.run("start", "--dry-run", env=app.env(WARPDRIVE_SERVER_TYPE="mod_wsgi"), check=True).stdout
+        assert f"remove: {pid_file}\n" in plan
+        port = free_port()
+        proc, (status, _, body) = serve(app, port)
+        with running(proc):
+            assert status == 200 and body.startswith(b"hello from mod_wsgi")
+            assert stop_and_check(proc) < 5.0
+        assert other.poll() is None
+    finally:
+        other.kill()
+        other.wait()

@@ -139,7 +139,7 @@ TEST(DestroyPlan, RefusesTheActiveProjectByNameOrPath) {
   auto ctx = context_with("/", {{"WARPDRIVE_VIRTUALENVS", t.path().string()}, {"WARPDRIVE_ENV_NAME", "other"}});
   ASSERT_TRUE(plan_destroy(ctx, "demo"));
   EXPECT_EQ(plan_destroy(ctx, "gone").error().message,
-            "there is no project 'gone' in " + t.path().string() + " (warpdrive project lists the projects)");
+            "there is no project 'gone' in " + t.path().string() + " (warpdrive project --list lists the projects)");
 }
 
 TEST(RemoveTree, RemovesLinksNeverTheirTargets) {

@@ -461,6 +461,7 @@ TEST_F(ModWsgiPlan, ModWsgiExpressInTheVirtualenvRunsAsTheOriginalDid) {
                                    "application", "--url-alias", "/static/", r + "/tmp/static"};
   EXPECT_EQ(p->argv, argv);
   EXPECT_TRUE(p->files.empty());
+  EXPECT_EQ(p->stale_files, std::vector<fs::path>{root_ / "mod_wsgi" / "httpd.pid"});
   EXPECT_TRUE(p->own_process_group);
   ASSERT_TRUE(p->workers.has_value());
   EXPECT_EQ(p->workers->processes, 2);

@@ -65,6 +65,9 @@ struct LaunchPlan {
   fs::path cwd;
   EnvVars env_additions;             // set on top of the deploy environment
   std::vector<GeneratedFile> files;  // written (atomically) before the hand-over
+  // Left over from an earlier run and harmful (Apache's PID file: a stale
+  // one naming a live process makes Apache quit "already running").
+  std::vector<fs::path> stale_files;  // removed before the hand-over
   // The server signals its whole process group when it stops (Apache's
   // prefork MPM does): run it in a process group of its own under warpdrive's
   // init loop, so that it cannot signal the shell or script that started it.

@@ -880,6 +880,9 @@ Result<LaunchPlan> plan_express(const ServerInput& input, const ExpressChoice& c
   plan.server = "mod_wsgi";
   plan.cwd = settings.app_home;
   plan.own_process_group = true;  // it execs Apache, whose prefork MPM signals its process group
+  // mod_wsgi-express's Apache keeps its PID file in the server root; one left
+  // by a killed Apache may name a live process by now (see the generated path).
+  plan.stale_files.push_back(settings.app_root / "mod_wsgi" / "httpd.pid");
   auto& a = plan.argv;
   a = {choice.program.string(), "start-server", "--server-root", (settings.app_root / "mod_wsgi").string(),
        "--log-to-terminal", "--startup-log", "--port", settings.http_port_text()};
@@ -1406,6 +1409,9 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   std::string text;
   for (const auto& l : c) text += l + "\n";
   plan.own_process_group = true;  // prefork stops its children with killpg(getpgrp())
+  // One Apache per app root: a PID file left by one that was killed may
+  // name a live process by now, and Apache would quit "already running".
+  plan.stale_files.push_back(rt / "httpd.pid");
   plan.files.insert(plan.files.begin(), GeneratedFile{conf, text, 0644});
 
   plan.argv = {host.httpd.string(), "-f", conf.string(), "-DFOREGROUND"};

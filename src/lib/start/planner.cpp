@@ -1,5 +1,8 @@
 #include "start/planner.hpp"
 
+#include <cerrno>
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -175,6 +178,7 @@ std::string render_plan_text(const LaunchPlan& plan) {
   out += fmt::format("cwd: {}\n", shell_quote(plan.cwd.string()));
   for (const auto& [name, value] : plan.env_additions.vars()) out += fmt::format("env: {}={}\n", name, shell_quote(value));
   for (const auto& f : plan.files) out += fmt::format("file: {}\n", shell_quote(f.path.string()));
+  for (const auto& f : plan.stale_files) out += fmt::format("remove: {}\n", shell_quote(f.string()));
   if (plan.workers)
     out += fmt::format("workers: {} processes x {} threads ({})\n", plan.workers->processes, plan.workers->threads,
                        plan.workers->reason);
@@ -193,6 +197,8 @@ std::string render_plan_json(const LaunchPlan& plan) {
   for (const auto& [name, value] : plan.env_additions.vars()) j["env"][name] = value;
   j["files"] = nlohmann::ordered_json::array();
   for (const auto& f : plan.files) j["files"].push_back({{"path", f.path.string()}, {"mode", fmt::format("{:04o}", f.mode)}});
+  j["remove"] = nlohmann::ordered_json::array();
+  for (const auto& f : plan.stale_files) j["remove"].push_back(f.string());
   if (plan.workers)
     j["workers"] = {{"processes", plan.workers->processes},
                     {"threads", plan.workers->threads},
@@ -206,6 +212,10 @@ std::string render_plan_json(const LaunchPlan& plan) {
 }
 
 Status write_generated_files(const LaunchPlan& plan) {
+  for (const auto& path : plan.stale_files) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      return make_error(fmt::format("cannot remove the stale {}: {}", path.string(), errno_text(errno)));
+  }
   for (const auto& f : plan.files) {
     // Unchanged files are left alone, so a tree another user prepared (the
     // image build, a root run) still starts under an arbitrary UID.
