@@ -14,6 +14,8 @@ packages=(
   gunicorn uwsgi uwsgi-plugin-python3 python3-waitress python3-whitenoise python3-django
   # apache-engineer:
   apache2 libapache2-mod-wsgi-py3 media-types wrk
+  # modwsgi: mod_wsgi from the package index (mod_wsgi-express) compiles against apxs
+  apache2-dev
   # devenv-engineer:
   # image-engineer:
   podman buildah runc mmdebstrap git

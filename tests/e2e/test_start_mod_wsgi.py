@@ -2,6 +2,8 @@
 mod_wsgi, on free 127.0.0.1 ports, started through `warpdrive start`, as
 root and as an arbitrary UID in group 0, stopped by SIGTERM.
 """
+import gzip
+import json
 import os
 import re
 import shutil
@@ -266,6 +268,198 @@ echo "script survived, start exited $?"
     assert "script survived, start exited 0\n" in r.stdout, (r.returncode, r.stdout, r.stderr[-2000:])
 
 
+# --- mod_wsgi-express start-server options on the generated configuration ---
+
+ENVIRON_APP = '''import json, os
+
+def application(environ, start_response):
+    keys = ("GREETING", "SCRIPT_NAME", "PATH_INFO", "REMOTE_ADDR")
+    body = json.dumps({k: environ.get(k) for k in keys}).encode() + b" " + b"padding " * 200
+    start_response("200 OK", [("Content-Type", "text/html")])
+    return [body]
+'''
+
+
+def test_server_args_express_options_on_the_generated_configuration(app):
+    app.write("wsgi.py", ENVIRON_APP)
+    files = make_shared_dir(app.root / "files")
+    (files / "index.html").write_text("the index\n")
+    app.write(".warpdrive/server_args/mod_wsgi",
+              "--setenv GREETING 'hello there' --mount-point /app --url-alias /files ${WARPDRIVE_APP_ROOT}/files "
+              "--directory-index index.html --compress-responses --keep-alive-timeout 5 --graceful-timeout 20 "
+              "--restart-interval 3600 --error-document 404 /files/index.html --enable-sendfile "
+              "--trust-proxy 127.0.0.1 --trust-proxy-header X-Forwarded-For --locale C.UTF-8\n")
+    port = free_port()
+    proc, (status, _, body) = serve(app, port, path="/app/x")
+    with running(proc):
+        assert status == 200, body
+        doc = json.loads(body[:body.index(b"}") + 1])
+        assert doc["GREETING"] == "hello there"
+        assert doc["SCRIPT_NAME"] == "/app" and doc["PATH_INFO"] == "/x"
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/app/", headers={"Accept-Encoding": "gzip",
+                                                                                "X-Forwarded-For": "203.0.113.9"})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            assert r.headers.get("Content-Encoding") == "gzip"
+            page = gzip.decompress(r.read())
+            doc = json.loads(page[:page.index(b"}") + 1])
+            assert doc["REMOTE_ADDR"] == "203.0.113.9"
+        status, _, page = http_get(f"http://127.0.0.1:{port}/files/")
+        assert status == 200 and page == b"the index\n"
+        status, _, page = http_get(f"http://127.0.0.1:{port}/files/missing.css")
+        assert status == 404 and page == b"the index\n"
+        conf = conf_text(app)
+        assert "\nKeepAliveTimeout 5\n" in conf and " graceful-timeout=20 " in conf
+        assert " restart-interval=3600" in conf and "\nEnableSendfile On\n" in conf
+        assert stop_and_check(proc) < 5.0
+
+
+def test_server_args_option_that_cannot_work_says_why(app):
+    app.write("wsgi.py", HELLO)
+    app.write(".warpdrive/server_args/mod_wsgi", "--https-port 8443\n")
+    result = app.run("start", env=app.env(WARPDRIVE_SERVER_TYPE="mod_wsgi"))
+    assert result.returncode == 1
+    assert result.stderr.endswith(
+        "warpdrive: error: server_args --https-port: not supported with the generated Apache configuration: "
+        "warpdrive's Apache serves plain HTTP; terminate TLS (and HTTP/2) at the router or ingress in front of "
+        "it\n"), result.stderr
+
+
+# --- mod_wsgi-express from the package index, and New Relic ---
+
+NEWRELIC_APP = '''import os, sys
+
+def application(environ, start_response):
+    agent = "newrelic.config" in sys.modules  # imported only by the agent's bootstrap
+    body = ("express pid=%d agent=%s admin=%s" % (os.getpid(), agent,
+            os.environ.get("NEW_RELIC_ADMIN_COMMAND", "-"))).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+'''
+
+
+@pytest.fixture(scope="module")
+def express_app():
+    """An app root that is a virtualenv (Debian's /usr/bin/python3) with
+    mod_wsgi (mod_wsgi-express, compiled against apache2-dev) and newrelic
+    from the package index, at the pinned versions."""
+    from conftest import pins
+    tmp = Path(tempfile.mkdtemp(prefix="wd-e2e-modwsgi-express-", dir="/tmp"))
+    tmp.chmod(0o777)
+    app = App(make_shared_dir(tmp / "app-root"), warpdrive_binary())
+    make_venv(app.root, system_site_packages=False)
+    r = subprocess.run([str(app.root / "bin" / "pip"), "install", "-q", *pins("mod_wsgi", "newrelic")],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (app.root / "bin" / "mod_wsgi-express").exists()
+    app.write("wsgi.py", NEWRELIC_APP)
+    for path in [tmp, *tmp.rglob("*")]:
+        path.chmod(path.stat().st_mode | 0o005 if path.is_dir() else path.stat().st_mode | 0o004)
+    yield app
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def express_daemons(sid: int) -> list[int]:
+    """mod_wsgi-express's daemon processes, named (wsgi:PORT:UID)."""
+    found = []
+    for pid in session_members(sid):
+        try:
+            if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"(wsgi:"):
+                found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def test_mod_wsgi_express_from_the_virtualenv_with_two_processes(express_app):
+    port = free_port()
+    dry = express_app.run("start", "--dry-run",
+                          env=express_app.env(WARPDRIVE_HTTP_PORT=port, WARPDRIVE_SERVER_TYPE="mod_wsgi",
+                                              MOD_WSGI_PROCESSES=2))
+    assert dry.returncode == 0, dry.stderr
+    assert "running mod_wsgi-express start-server, because" in dry.stdout + dry.stderr
+    proc, (status, _, body) = serve(express_app, port, MOD_WSGI_PROCESSES=2, MOD_WSGI_THREADS=2)
+    with running(proc):
+        assert status == 200, body
+        assert body.startswith(b"express pid=") and b"agent=False" in body
+        conf = (express_app.root / "mod_wsgi" / "httpd.conf").read_text()
+        assert "processes=2" in conf and "threads=2" in conf
+        daemons = express_daemons(proc.pid)
+        assert len(daemons) == 2, daemons
+        # Requests reach both daemon processes eventually; at least they are the app's pids.
+        pids = {int(re.search(rb"pid=(\d+)", http_get(f"http://127.0.0.1:{port}/")[2]).group(1)) for _ in range(20)}
+        assert pids <= set(daemons), (pids, daemons)
+        stop_and_check(proc, timeout=15)
+
+
+@pytest.mark.parametrize("express", ["on", "off"], ids=["mod_wsgi-express", "generated-config"])
+def test_new_relic_runs_the_server_under_newrelic_admin(express_app, express):
+    port = free_port()
+    extra = dict(NEW_RELIC_LICENSE_KEY="0" * 40, NEW_RELIC_DEVELOPER_MODE="true", NEW_RELIC_APP_NAME="wd-test",
+                 WARPDRIVE_MOD_WSGI_EXPRESS=express)
+    dry = express_app.run("start", "--dry-run", env=express_app.env(WARPDRIVE_HTTP_PORT=port,
+                                                                    WARPDRIVE_SERVER_TYPE="mod_wsgi", **extra))
+    assert dry.returncode == 0, dry.stderr
+    assert "runs under `newrelic-admin run-program`" in dry.stdout + dry.stderr
+    assert f"{express_app.root}/bin/newrelic-admin" in dry.stdout
+    proc, (status, _, body) = serve(express_app, port, **extra)
+    with running(proc):
+        assert status == 200, body
+        assert b"bin/newrelic-admin', 'run-program'" in body, body  # NEW_RELIC_ADMIN_COMMAND, set by newrelic-admin
+        assert b"agent=True" in body, body
+        stop_and_check(proc, timeout=15)
+
+
+def test_new_relic_without_the_package_is_a_warning(app):
+    app.write("wsgi.py", HELLO)
+    dry = app.run("start", "--dry-run", env=app.env(WARPDRIVE_SERVER_TYPE="mod_wsgi", NEW_RELIC_LICENSE_KEY="x"))
+    assert dry.returncode == 0, dry.stderr
+    assert "NEW_RELIC_LICENSE_KEY is set, but the newrelic package is not installed" in dry.stderr + dry.stdout
+
+
+def test_server_args_server_name_refuses_other_host_names(app):
+    app.write("wsgi.py", HELLO)
+    app.write(".warpdrive/server_args/mod_wsgi", "--server-name www.example.com --server-alias example.com\n")
+    port = free_port()
+    proc, (status, _, _) = serve(app, port, path="/")
+    with running(proc):
+        assert status == 403  # Host: 127.0.0.1:port is not the server name
+        for host, expected in [("www.example.com", 200), ("example.com", 200), ("other.example.org", 403)]:
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Host": host})
+            try:
+                code = urllib.request.urlopen(req, timeout=5).status
+            except urllib.error.HTTPError as e:
+                code = e.code
+            assert code == expected, host
+        stop_and_check(proc)
+
+
+def test_server_args_allow_localhost_lets_local_clients_use_any_host_name(app):
+    app.write("wsgi.py", HELLO)
+    app.write(".warpdrive/server_args/mod_wsgi", "--server-name www.example.com --allow-localhost\n")
+    port = free_port()
+    proc, (status, _, body) = serve(app, port, path="/")
+    with running(proc):
+        assert status == 200 and body.startswith(b"hello from mod_wsgi"), body
+        assert "        Require local\n" in conf_text(app)
+        stop_and_check(proc)
+
+
+def test_original_app_with_deploy_mode_mod_wsgi_trusts_the_forwarded_header(app):
+    # As an app written for the original: .warpdrive/deploy_mode names
+    # mod_wsgi (full control) and server_args carry mod_wsgi-express options.
+    app.write("wsgi.py", ENVIRON_APP)
+    app.write(".warpdrive/deploy_mode", "mod_wsgi\n")
+    app.write(".warpdrive/server_args",
+              "--application-type module --entry-point wsgi --trust-proxy-header X-Forwarded-For\n")
+    port = free_port()
+    proc, (status, _, body) = serve(app, port)
+    with running(proc):
+        assert status == 200, body
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"X-Forwarded-For": "198.51.100.7"})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            page = r.read()
+        assert json.loads(page[:page.index(b"}") + 1])["REMOTE_ADDR"] == "198.51.100.7"
+        stop_and_check(proc)
 def test_a_stale_pid_file_naming_a_live_process_is_removed(app):
     """An Apache killed outright leaves httpd.pid; by the next start its PID may be another live process."""
     app.write("wsgi.py", HELLO)

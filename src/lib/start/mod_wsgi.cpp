@@ -58,6 +58,40 @@ struct Options {
   std::optional<std::string> port;
   std::optional<std::string> user;
   std::optional<std::string> group;
+  // server_args only (mod_wsgi-express start-server options):
+  int startup_timeout = 15;
+  int deadlock_timeout = 60;
+  int graceful_timeout = 15;
+  int shutdown_timeout = 5;
+  int eviction_timeout = 0;
+  int restart_interval = 0;
+  int cpu_time_limit = 0;
+  long long memory_limit = 0;
+  int send_buffer_size = 0;
+  int receive_buffer_size = 0;
+  int header_buffer_size = 0;
+  int response_buffer_size = 0;
+  int response_socket_timeout = 0;
+  int keep_alive_timeout = 2;
+  bool enable_sendfile = false;
+  bool compress_responses = false;
+  bool allow_localhost = false;
+  bool error_override = false;
+  bool chunked_request = false;
+  bool disable_reloading = false;
+  std::string mount_point = "/";
+  std::optional<std::string> host;
+  std::optional<std::string> server_name;
+  std::vector<std::string> server_aliases;
+  std::optional<std::string> directory_index;
+  std::optional<std::string> locale;
+  std::optional<std::string> lang;
+  std::optional<std::string> map_head_to_get;
+  std::vector<std::string> python_paths;
+  std::vector<std::string> trusted_proxies;
+  std::vector<std::string> passenv;
+  std::vector<std::pair<std::string, std::string>> setenv;
+  std::vector<std::pair<std::string, std::string>> error_documents;
 };
 
 enum class Kind {
@@ -112,6 +146,81 @@ constexpr std::array kOptions = {
     OptionSpec{"port", Kind::word, false},
     OptionSpec{"user", Kind::word, false},
     OptionSpec{"group", Kind::word, false},
+    OptionSpec{"startup-timeout", Kind::number, false},
+    OptionSpec{"deadlock-timeout", Kind::number, false},
+    OptionSpec{"graceful-timeout", Kind::number, false},
+    OptionSpec{"shutdown-timeout", Kind::number, false},
+    OptionSpec{"eviction-timeout", Kind::number, false},
+    OptionSpec{"restart-interval", Kind::number, false},
+    OptionSpec{"cpu-time-limit", Kind::number, false},
+    OptionSpec{"memory-limit", Kind::number, false},
+    OptionSpec{"send-buffer-size", Kind::number, false},
+    OptionSpec{"receive-buffer-size", Kind::number, false},
+    OptionSpec{"header-buffer-size", Kind::number, false},
+    OptionSpec{"response-buffer-size", Kind::number, false},
+    OptionSpec{"response-socket-timeout", Kind::number, false},
+    OptionSpec{"keep-alive-timeout", Kind::number, false},
+    OptionSpec{"enable-sendfile", Kind::flag, false},
+    OptionSpec{"compress-responses", Kind::flag, false},
+    OptionSpec{"allow-localhost", Kind::flag, false},
+    OptionSpec{"error-override", Kind::flag, false},
+    OptionSpec{"chunked-request", Kind::flag, false},
+    OptionSpec{"disable-reloading", Kind::flag, false},
+    OptionSpec{"mount-point", Kind::word, false},
+    OptionSpec{"host", Kind::word, false},
+    OptionSpec{"server-name", Kind::word, false},
+    OptionSpec{"server-alias", Kind::word, false},
+    OptionSpec{"directory-index", Kind::word, false},
+    OptionSpec{"locale", Kind::word, false},
+    OptionSpec{"lang", Kind::word, false},
+    OptionSpec{"map-head-to-get", Kind::word, false},
+    OptionSpec{"python-path", Kind::word, false},
+    OptionSpec{"trust-proxy", Kind::word, false},
+    OptionSpec{"passenv", Kind::word, false},
+};
+
+// mod_wsgi-express options the generated configuration cannot honour, and why.
+struct Refusal {
+  std::string_view name;
+  std::string_view why;
+};
+constexpr std::string_view kOwnRoot =
+    "warpdrive owns Apache's server root, runtime files and logs ($APP_ROOT/tmp/warpdrive/apache)";
+constexpr std::string_view kTls =
+    "warpdrive's Apache serves plain HTTP; terminate TLS (and HTTP/2) at the router or ingress in front of it";
+constexpr std::string_view kExpressOnly =
+    "it needs mod_wsgi-express itself; add mod_wsgi to the app's requirements and warpdrive runs "
+    "`mod_wsgi-express start-server` with the same server_args";
+constexpr std::array kRefused = {
+    Refusal{"server-root", kOwnRoot},        Refusal{"pid-file", kOwnRoot},
+    Refusal{"log-directory", kOwnRoot},      Refusal{"socket-prefix", kOwnRoot},
+    Refusal{"httpd-executable", kOwnRoot},   Refusal{"modules-directory", kOwnRoot},
+    Refusal{"mime-types", kOwnRoot},         Refusal{"error-log-name", kOwnRoot},
+    Refusal{"access-log-name", kOwnRoot},    Refusal{"startup-log-name", kOwnRoot},
+    Refusal{"rotate-logs", kOwnRoot},        Refusal{"max-log-size", kOwnRoot},
+    Refusal{"rotatelogs-executable", kOwnRoot}, Refusal{"envvars-script", kOwnRoot},
+    Refusal{"setup-only", kOwnRoot},         Refusal{"https-port", kTls},
+    Refusal{"ssl-port", kTls},               Refusal{"ssl-certificate-file", kTls},
+    Refusal{"ssl-certificate-key-file", kTls}, Refusal{"ssl-certificate", kTls},
+    Refusal{"ssl-ca-certificate-file", kTls}, Refusal{"ssl-verify-client", kTls},
+    Refusal{"ssl-certificate-chain-file", kTls}, Refusal{"ssl-environment", kTls},
+    Refusal{"https-only", kTls},             Refusal{"hsts-policy", kTls},
+    Refusal{"http2", kTls},                  Refusal{"embedded-mode", kExpressOnly},
+    Refusal{"debug-mode", kExpressOnly},     Refusal{"enable-debugger", kExpressOnly},
+    Refusal{"debugger-startup", kExpressOnly}, Refusal{"enable-coverage", kExpressOnly},
+    Refusal{"enable-profiler", kExpressOnly}, Refusal{"enable-recorder", kExpressOnly},
+    Refusal{"enable-gdb", kExpressOnly},     Refusal{"enable-docs", kExpressOnly},
+    Refusal{"proxy-mount-point", kExpressOnly}, Refusal{"proxy-url-alias", kExpressOnly},
+    Refusal{"proxy-virtual-host", kExpressOnly}, Refusal{"with-cgi", kExpressOnly},
+    Refusal{"with-php5", kExpressOnly},      Refusal{"service-script", kExpressOnly},
+    Refusal{"host-access-script", kExpressOnly}, Refusal{"auth-user-script", kExpressOnly},
+    Refusal{"auth-group-script", kExpressOnly}, Refusal{"add-handler", kExpressOnly},
+    Refusal{"application-group", kExpressOnly}, Refusal{"process-group", kExpressOnly},
+    Refusal{"server-metrics", kExpressOnly}, Refusal{"enable-telemetry", kExpressOnly},
+    Refusal{"telemetry-service", kExpressOnly}, Refusal{"rewrite-rules", kExpressOnly},
+    Refusal{"document-root", "the generated configuration serves static files with --url-alias; a document "
+                             "root that falls back to the application needs mod_wsgi-express (add mod_wsgi to "
+                             "the app's requirements)"},
 };
 
 // Accepted in server_args and ignored: warpdrive always does what they ask.
@@ -220,6 +329,20 @@ Status apply_option(Options& o, const OptionSpec& spec, const std::string& value
     else if (n == "body-min-rate") o.body_min_rate = i;
     else if (n == "server-backlog") o.server_backlog = i;
     else if (n == "daemon-backlog") o.daemon_backlog = i;
+    else if (n == "startup-timeout") o.startup_timeout = i;
+    else if (n == "deadlock-timeout") o.deadlock_timeout = i;
+    else if (n == "graceful-timeout") o.graceful_timeout = i;
+    else if (n == "shutdown-timeout") o.shutdown_timeout = i;
+    else if (n == "eviction-timeout") o.eviction_timeout = i;
+    else if (n == "restart-interval") o.restart_interval = i;
+    else if (n == "cpu-time-limit") o.cpu_time_limit = i;
+    else if (n == "memory-limit") o.memory_limit = v;
+    else if (n == "send-buffer-size") o.send_buffer_size = i;
+    else if (n == "receive-buffer-size") o.receive_buffer_size = i;
+    else if (n == "header-buffer-size") o.header_buffer_size = i;
+    else if (n == "response-buffer-size") o.response_buffer_size = i;
+    else if (n == "response-socket-timeout") o.response_socket_timeout = i;
+    else if (n == "keep-alive-timeout") o.keep_alive_timeout = i;
     return {};
   }
   if (spec.kind == Kind::fraction) {
@@ -234,6 +357,12 @@ Status apply_option(Options& o, const OptionSpec& spec, const std::string& value
     if (n == "reload-on-changes") o.reload_on_changes = on;
     else if (n == "access-log") o.access_log = on;
     else if (n == "server-status") o.server_status = on;
+    else if (n == "enable-sendfile") o.enable_sendfile = on;
+    else if (n == "compress-responses") o.compress_responses = on;
+    else if (n == "allow-localhost") o.allow_localhost = on;
+    else if (n == "error-override") o.error_override = on;
+    else if (n == "chunked-request") o.chunked_request = on;
+    else if (n == "disable-reloading") o.disable_reloading = on;
     return {};
   }
   // Kind::word
@@ -273,6 +402,34 @@ Status apply_option(Options& o, const OptionSpec& spec, const std::string& value
     o.user = value;
   } else if (n == "group") {
     o.group = value;
+  } else if (n == "mount-point") {
+    std::string m = value[0] == '/' ? value : "/" + value;
+    while (m.size() > 1 && m.back() == '/') m.pop_back();
+    o.mount_point = m;
+  } else if (n == "host") {
+    o.host = value;
+  } else if (n == "server-name") {
+    o.server_name = value;
+  } else if (n == "server-alias") {
+    o.server_aliases.push_back(value);
+  } else if (n == "directory-index") {
+    o.directory_index = value;
+  } else if (n == "locale") {
+    o.locale = value;
+  } else if (n == "lang") {
+    o.lang = value;
+  } else if (n == "map-head-to-get") {
+    std::string v;
+    for (char c : value) v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (v != "on" && v != "off" && v != "auto")
+      return make_error(fmt::format("{}: expected On, Off or Auto", src.with(value)));
+    o.map_head_to_get = v == "on" ? "On" : v == "off" ? "Off" : "Auto";
+  } else if (n == "python-path") {
+    o.python_paths.push_back(value);
+  } else if (n == "trust-proxy") {
+    o.trusted_proxies.push_back(value);
+  } else if (n == "passenv") {
+    o.passenv.push_back(value);
   }
   return {};
 }
@@ -289,7 +446,8 @@ Status options_from_env(Options& o, const EnvVars& env, std::vector<std::string>
   if (env.is_set("MOD_WSGI_ENABLE_DEBUGGER"))
     return make_error(
         "MOD_WSGI_ENABLE_DEBUGGER: the post-mortem debugger is part of mod_wsgi-express, which "
-        "Debian does not ship; unset it (run the app under `warpdrive exec python -m pdb ...` "
+        "Debian does not ship; add mod_wsgi to the app's requirements (warpdrive then runs "
+        "mod_wsgi-express) or unset it (run the app under `warpdrive exec python -m pdb ...` "
         "to debug)");
   for (const auto& [name, value] : env.vars()) {
     if (name.rfind("MOD_WSGI_", 0) != 0 || value.empty() || name == "MOD_WSGI_ENABLE_DEBUGGER") continue;
@@ -336,12 +494,35 @@ Status options_from_args(Options& o, const std::vector<std::string>& args) {
       o.url_aliases.push_back(StaticMount{url, dir});
       continue;
     }
+    if (name == "setenv") {
+      WD_ASSIGN(std::string key, take("NAME and VALUE"));
+      WD_ASSIGN(std::string value, take("VALUE after the name"));
+      if (key.empty()) return make_error("server_args --setenv: the variable name is empty");
+      o.setenv.emplace_back(key, value);
+      continue;
+    }
+    if (name == "error-document") {
+      WD_ASSIGN(std::string status, take("STATUS and URL-PATH"));
+      WD_ASSIGN(std::string url, take("URL-PATH after the status"));
+      bool digits = status.size() == 3 && std::all_of(status.begin(), status.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits || status[0] < '4' || status[0] > '5')
+        return make_error(fmt::format("server_args --error-document '{}': expected an HTTP error status (400-599)", status));
+      if (url.empty() || url[0] != '/')
+        return make_error(fmt::format("server_args --error-document {} '{}': expected a URL path starting with /", status, url));
+      o.error_documents.emplace_back(status, url);
+      continue;
+    }
+    for (const auto& r : kRefused)
+      if (r.name == name)
+        return make_error(fmt::format("server_args --{}: not supported with the generated Apache configuration: {}",
+                                      name, r.why));
     const OptionSpec* spec = find_option(name);
     if (!spec) {
       std::string names;
       for (const auto& s : kOptions) names += fmt::format("--{}, ", s.name);
       return make_error(fmt::format("server_args: unknown mod_wsgi option '--{}'; warpdrive supports {}"
-                                    "--url-alias (and accepts --log-to-terminal, --startup-log)",
+                                    "--url-alias, --setenv, --error-document (and accepts --log-to-terminal, "
+                                    "--startup-log)",
                                     name, names));
     }
     if (spec->kind == Kind::flag) {
@@ -647,6 +828,154 @@ Result<std::pair<std::string, std::string>> apache_account(const Options& o, con
   return std::pair{user_value, group_value};
 }
 
+// ---------------------------------------------------------------------------
+// mod_wsgi-express from the app's virtualenv, run as the original did.
+
+struct ExpressChoice {
+  bool use = false;
+  fs::path program;    // $APP_ROOT/bin/mod_wsgi-express
+  std::string reason;  // for the plan's notes
+};
+
+// WARPDRIVE_MOD_WSGI_EXPRESS: unset/empty/auto uses mod_wsgi-express when the
+// virtualenv has it; on/1/yes/true requires it; off/0/no/false never uses it.
+Result<ExpressChoice> choose_express(const Settings& settings, const EnvVars& env) {
+  ExpressChoice c;
+  c.program = settings.app_root / "bin" / "mod_wsgi-express";
+  bool present = is_file(c.program);
+  std::string v;
+  for (char ch : env.get_or("WARPDRIVE_MOD_WSGI_EXPRESS", "")) v += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (v.empty() || v == "auto") {
+    c.use = present;
+    c.reason = present ? fmt::format("{} exists (the mod_wsgi package is installed in the virtualenv)", c.program.string())
+                       : fmt::format("no {} (the mod_wsgi package is not installed in the virtualenv)", c.program.string());
+    return c;
+  }
+  if (v == "1" || v == "on" || v == "yes" || v == "true") {
+    if (!present)
+      return make_error(fmt::format("WARPDRIVE_MOD_WSGI_EXPRESS='{}' asks for mod_wsgi-express, but {} does not exist; "
+                                    "add mod_wsgi to the app's requirements and run `warpdrive build` (it compiles "
+                                    "against Debian's apache2-dev)",
+                                    env.get_or("WARPDRIVE_MOD_WSGI_EXPRESS", ""), c.program.string()));
+    c.use = true;
+    c.reason = "WARPDRIVE_MOD_WSGI_EXPRESS asks for it";
+    return c;
+  }
+  if (v == "0" || v == "off" || v == "no" || v == "false") {
+    c.reason = fmt::format("WARPDRIVE_MOD_WSGI_EXPRESS='{}'{}", env.get_or("WARPDRIVE_MOD_WSGI_EXPRESS", ""),
+                           present ? " (mod_wsgi-express in the virtualenv is not used)" : "");
+    return c;
+  }
+  return make_error(fmt::format("WARPDRIVE_MOD_WSGI_EXPRESS='{}': expected auto, on or off",
+                                env.get_or("WARPDRIVE_MOD_WSGI_EXPRESS", "")));
+}
+
+// The original's start-mod_wsgi: fixed options, then each MOD_WSGI_* that is
+// set, then server_args, then what start found (module, callable, static).
+Result<LaunchPlan> plan_express(const ServerInput& input, const ExpressChoice& choice, const ApacheHost& host) {
+  const Settings& settings = input.environment->settings;
+  const EnvVars& env = input.environment->env;
+  LaunchPlan plan;
+  plan.mode = input.full_control ? "mod_wsgi" : "wsgi";
+  plan.server = "mod_wsgi";
+  plan.cwd = settings.app_home;
+  plan.own_process_group = true;  // it execs Apache, whose prefork MPM signals its process group
+  // mod_wsgi-express's Apache keeps its PID file in the server root; one left
+  // by a killed Apache may name a live process by now (see the generated path).
+  plan.stale_files.push_back(settings.app_root / "mod_wsgi" / "httpd.pid");
+  auto& a = plan.argv;
+  a = {choice.program.string(), "start-server", "--server-root", (settings.app_root / "mod_wsgi").string(),
+       "--log-to-terminal", "--startup-log", "--port", settings.http_port_text()};
+  // As root, mod_wsgi-express refuses to start without --user and --group
+  // (the original ran as a non-root user): the account the generated
+  // configuration would use, unless server_args name one (they come later
+  // and win).
+  if (host.is_root) {
+    Options none;
+    WD_ASSIGN(auto account, apache_account(none, env, host, settings.builder_id));
+    std::string group = account.second == "#0" ? "root" : account.second;
+    for (std::string* v : {&account.first, &group})
+      if (v->rfind("#", 0) == 0) return make_error(fmt::format(
+          "mod_wsgi-express needs account names for --user/--group, not '{}' (WARPDRIVE_APACHE_USER/GROUP)", *v));
+    a.insert(a.end(), {"--user", account.first, "--group", group});
+    plan.notes.push_back(fmt::format("mod_wsgi: running as root, mod_wsgi-express serves as user {} group {} "
+                                     "(WARPDRIVE_APACHE_USER, WARPDRIVE_APACHE_GROUP, or --user/--group in server_args)",
+                                     account.first, group));
+  }
+  // The original's order: --access-log first, the debugger after reloading.
+  std::optional<int> processes, threads;
+  auto set = [&](std::string_view option) { return !env.get_or(env_name(option), "").empty(); };
+  if (set("access-log")) a.push_back("--access-log");
+  for (const auto& spec : kOptions) {
+    if (!spec.from_env || spec.name == "access-log") continue;
+    if (set(spec.name)) {
+      std::string value = env.get_or(env_name(spec.name), "");
+      a.push_back(fmt::format("--{}", spec.name));
+      if (spec.kind != Kind::flag) a.push_back(value);
+      if (spec.name == "processes" || spec.name == "threads") {
+        auto n = parse_whole(value, 1, Source{true, spec.name});
+        if (n) (spec.name == "processes" ? processes : threads) = static_cast<int>(*n);
+      }
+    }
+    if (spec.name == "reload-on-changes" && set("enable-debugger")) {
+      a.push_back("--debug-mode");
+      a.push_back("--enable-debugger");
+    }
+  }
+  for (const auto& arg : input.server_args) a.push_back(arg);
+  std::string what = "mod_wsgi-express's default page";
+  if (!input.full_control && input.target) {
+    for (const char* s : {"--application-type", "module", "--entry-point"}) a.push_back(s);
+    a.push_back(input.target->module);
+    a.push_back("--callable-object");
+    a.push_back(input.target->callable);
+    for (const auto& m : input.statics) {
+      a.push_back("--url-alias");
+      a.push_back(m.url);
+      a.push_back(m.directory.string());
+    }
+    what = fmt::format("module {}:{}", input.target->module, input.target->callable);
+  } else if (input.full_control) {
+    what = "what server_args name";
+  }
+  plan.notes.insert(plan.notes.begin(),
+                    fmt::format("mod_wsgi: running mod_wsgi-express start-server, because {}", choice.reason));
+  plan.notes.push_back(fmt::format("mod_wsgi: mod_wsgi-express on port {} serving {}; its configuration is written "
+                                   "to {}",
+                                   settings.http_port, what, (settings.app_root / "mod_wsgi").string()));
+  if (processes || threads) {
+    plan.workers = WorkerSizing{processes.value_or(1), threads.value_or(5), true,
+                                "set by MOD_WSGI_PROCESSES/MOD_WSGI_THREADS"};
+    plan.notes.push_back(fmt::format("mod_wsgi: --processes/--threads from MOD_WSGI_PROCESSES/MOD_WSGI_THREADS"));
+  } else {
+    plan.notes.push_back("mod_wsgi: processes and threads are mod_wsgi-express's defaults (MOD_WSGI_PROCESSES and "
+                         "MOD_WSGI_THREADS are unset), as in the original");
+  }
+  return plan;
+}
+
+// NEW_RELIC_LICENSE_KEY or NEW_RELIC_CONFIG_FILE: the server runs under the
+// virtualenv's `newrelic-admin run-program`, which puts the agent's bootstrap
+// on PYTHONPATH so each Python interpreter of the server starts the agent.
+void apply_newrelic(LaunchPlan& plan, const Settings& settings, const EnvVars& env) {
+  std::string trigger = !env.get_or("NEW_RELIC_LICENSE_KEY", "").empty() ? "NEW_RELIC_LICENSE_KEY"
+                        : !env.get_or("NEW_RELIC_CONFIG_FILE", "").empty() ? "NEW_RELIC_CONFIG_FILE"
+                                                                           : "";
+  if (trigger.empty()) return;
+  fs::path admin = settings.app_root / "bin" / "newrelic-admin";
+  if (!is_file(admin)) {
+    plan.warnings.push_back(fmt::format("{} is set, but the newrelic package is not installed in the virtualenv "
+                                        "(no {}): the app runs WITHOUT the New Relic agent; add newrelic to the "
+                                        "app's requirements",
+                                        trigger, admin.string()));
+    return;
+  }
+  plan.argv.insert(plan.argv.begin(), {admin.string(), "run-program"});
+  plan.notes.push_back(fmt::format("mod_wsgi: {} is set: the server runs under `newrelic-admin run-program` "
+                                   "(as the original's --with-newrelic)",
+                                   trigger));
+}
+
 }  // namespace
 
 fs::path apache_runtime_dir(const Settings& settings) {
@@ -657,10 +986,17 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   const AppEnvironment& environment = *input.environment;
   const Settings& settings = environment.settings;
   const EnvVars& env = environment.env;
+  WD_ASSIGN(ExpressChoice express, choose_express(settings, env));
+  if (express.use) {
+    WD_ASSIGN(LaunchPlan xp, plan_express(input, express, host));
+    apply_newrelic(xp, settings, env);
+    return xp;
+  }
   LaunchPlan plan;
   plan.mode = input.full_control ? "mod_wsgi" : "wsgi";
   plan.server = "mod_wsgi";
   plan.cwd = settings.app_home;
+  if (!express.reason.empty()) plan.notes.push_back("mod_wsgi: Debian's Apache with a generated configuration, because " + express.reason);
 
   // 1. Options: MOD_WSGI_* first, then server_args (later wins, as when the
   //    original appended server_args to the mod_wsgi-express command line).
@@ -676,7 +1012,10 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   std::vector<fs::path> python_path;
   // The detected module's own directory last, so a module found outside
   // APP_HOME and SRC_ROOT (start's default page) is importable too.
-  std::vector<fs::path> candidates = {home, settings.app_home, settings.src_root};
+  std::vector<fs::path> candidates = {home};
+  for (const auto& extra : o.python_paths) candidates.push_back(absolute_from(settings.app_home, extra));
+  candidates.push_back(settings.app_home);
+  candidates.push_back(settings.src_root);
   if (app.module_dir) candidates.push_back(*app.module_dir);
   for (const fs::path& p : candidates)
     if (std::find(python_path.begin(), python_path.end(), p) == python_path.end()) python_path.push_back(p);
@@ -757,7 +1096,12 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   add("ServerRoot " + q_rt);
   add("DefaultRuntimeDir " + q_rt);
   add("PidFile " + q_conf_pid);
-  add("ServerName localhost");
+  if (o.server_name) {
+    WD_ASSIGN(std::string qn, apache_quote(*o.server_name, "server_args --server-name"));
+    add("ServerName " + qn);
+  } else {
+    add("ServerName localhost");
+  }
   add("ServerTokens ProductOnly");
   add("ServerSignature Off");
   add("HostnameLookups Off");
@@ -771,6 +1115,12 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
       {"reqtimeout_module", "mod_reqtimeout.so"}};
   if (app.type == AppType::static_files) modules.emplace_back("dir_module", "mod_dir.so");
   if (o.server_status) modules.emplace_back("status_module", "mod_status.so");
+  if (o.directory_index && app.type != AppType::static_files) modules.emplace_back("dir_module", "mod_dir.so");
+  if (!o.setenv.empty() || !o.passenv.empty()) modules.emplace_back("env_module", "mod_env.so");
+  if (o.compress_responses) {
+    modules.emplace_back("filter_module", "mod_filter.so");
+    modules.emplace_back("deflate_module", "mod_deflate.so");
+  }
   if (app.type != AppType::static_files) modules.emplace_back("wsgi_module", "mod_wsgi.so");
   for (const auto& [name, file] : modules) {
     if (!host.modules.count(file))
@@ -789,11 +1139,21 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   for (auto& l : mpm.lines) add(l);
   add("");
   add("# Network");
-  add(fmt::format("Listen 0.0.0.0:{}", port));
+  std::string listen_host = o.host.value_or("0.0.0.0");
+  if (listen_host.empty() || listen_host.find_first_not_of("0123456789abcdefABCDEF.:[]-") != std::string::npos ||
+      listen_host.find("..") != std::string::npos)
+    return make_error(fmt::format("server_args --host '{}': expected an IP address to listen on (e.g. 127.0.0.1)",
+                                  listen_host));
+  add(fmt::format("Listen {}:{}", listen_host, port));
   add(fmt::format("ListenBacklog {}", o.server_backlog));
   add(fmt::format("Timeout {}", o.socket_timeout));
-  add("KeepAlive On");
-  add("KeepAliveTimeout 2");
+  if (o.keep_alive_timeout > 0) {
+    add("KeepAlive On");
+    add(fmt::format("KeepAliveTimeout {}", o.keep_alive_timeout));
+  } else {
+    add("KeepAlive Off");
+  }
+  if (o.enable_sendfile) add("EnableSendfile On");
   {
     std::string rrt;
     if (o.header_timeout > 0) {
@@ -844,6 +1204,43 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   add("    Require all denied");
   add("</Directory>");
 
+  std::optional<std::string> q_index;
+  if (o.directory_index) {
+    if (o.directory_index->find('/') != std::string::npos)
+      return make_error(fmt::format("server_args --directory-index '{}': expected a file name (e.g. index.html)",
+                                    *o.directory_index));
+    WD_ASSIGN(std::string qi, apache_quote_literal_path(*o.directory_index, "server_args --directory-index"));
+    q_index = qi;
+  }
+  if (o.compress_responses) {
+    add("");
+    add("# Compression (--compress-responses)");
+    for (const char* t : {"text/plain", "text/html", "text/xml", "text/css", "text/javascript",
+                          "application/xhtml+xml", "application/javascript", "application/json"})
+      add(fmt::format("AddOutputFilterByType DEFLATE {}", t));
+  }
+  if (!o.setenv.empty() || !o.passenv.empty()) {
+    add("");
+    add("# Request environment (--setenv, --passenv)");
+    for (const auto& [name, value] : o.setenv) {
+      if (name.find_first_of(" \t=") != std::string::npos)
+        return make_error(fmt::format("server_args --setenv '{}': a variable name cannot contain spaces or '='", name));
+      WD_ASSIGN(std::string qn, apache_quote(name, "server_args --setenv name"));
+      WD_ASSIGN(std::string qv, apache_quote(value, "server_args --setenv value"));
+      add(fmt::format("SetEnv {} {}", qn, qv));
+    }
+    for (const auto& name : o.passenv) {
+      if (name.empty() || name.find_first_of(" \t=") != std::string::npos)
+        return make_error(fmt::format("server_args --passenv '{}': expected an environment variable name", name));
+      WD_ASSIGN(std::string qn, apache_quote(name, "server_args --passenv"));
+      add("PassEnv " + qn);
+    }
+  }
+  for (const auto& [status, url] : o.error_documents) {
+    WD_ASSIGN(std::string qu, apache_quote(url, "server_args --error-document"));
+    add(fmt::format("ErrorDocument {} {}", status, qu));
+  }
+
   // Static files: input mounts (not under full control), then --url-alias.
   std::vector<StaticMount> statics;
   if (!input.full_control) statics = input.statics;
@@ -860,6 +1257,7 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
     if (!is_dir(dir)) plan.notes.push_back(fmt::format("static directory {} does not exist (yet); {} will answer 404", dir, url));
     add(fmt::format("Alias {} {}", qu, qd));
     add(fmt::format("<Directory {}>", qd));
+    if (q_index) add("    DirectoryIndex " + *q_index);
     add("    Require all granted");
     add("</Directory>");
   }
@@ -880,7 +1278,7 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
     add("# Application: static files only (MOD_WSGI_APPLICATION_TYPE=static)");
     add("DocumentRoot " + qd);
     add(fmt::format("<Directory {}>", qd));
-    add("    DirectoryIndex index.html");
+    add("    DirectoryIndex " + q_index.value_or("index.html"));
     add("    Require all granted");
     add("</Directory>");
   } else {
@@ -908,9 +1306,11 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
         .raw(fmt::format("threads={}", threads));
     if (venv) daemon.raw("python-home=" + q_venv);
     daemon.raw("python-path=" + q_pypath);
-    std::string locale = env.get_or("LC_ALL", env.get_or("LANG", "C.UTF-8"));
-    WD_ASSIGN(std::string q_locale, apache_quote(locale, "the locale (LC_ALL/LANG)"));
-    daemon.raw("lang=" + q_locale).raw("locale=" + q_locale);
+    std::string locale = o.locale.value_or(env.get_or("LC_ALL", env.get_or("LANG", "C.UTF-8")));
+    std::string lang = o.lang.value_or(locale);
+    WD_ASSIGN(std::string q_locale, apache_quote(locale, o.locale ? "server_args --locale" : "the locale (LC_ALL/LANG)"));
+    WD_ASSIGN(std::string q_lang, apache_quote(lang, o.lang ? "server_args --lang" : "the locale (LC_ALL/LANG)"));
+    daemon.raw("lang=" + q_lang).raw("locale=" + q_locale);
     daemon.raw(fmt::format("listen-backlog={}", o.daemon_backlog))
         .raw(fmt::format("queue-timeout={}", o.queue_timeout))
         .raw(fmt::format("socket-timeout={}", o.socket_timeout))
@@ -918,11 +1318,28 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
         .raw(fmt::format("request-timeout={}", o.request_timeout))
         .raw(fmt::format("inactivity-timeout={}", o.inactivity_timeout))
         .raw(fmt::format("maximum-requests={}", o.maximum_requests))
-        .raw("startup-timeout=15")
-        .raw("deadlock-timeout=60")
-        .raw("graceful-timeout=15")
-        .raw("shutdown-timeout=5");
+        .raw(fmt::format("startup-timeout={}", o.startup_timeout))
+        .raw(fmt::format("deadlock-timeout={}", o.deadlock_timeout))
+        .raw(fmt::format("graceful-timeout={}", o.graceful_timeout))
+        .raw(fmt::format("shutdown-timeout={}", o.shutdown_timeout));
+    // mod_wsgi's defaults when 0: written only when set, so Debian's mod_wsgi
+    // sees the directive exactly as mod_wsgi-express would write it.
+    if (o.eviction_timeout > 0) daemon.raw(fmt::format("eviction-timeout={}", o.eviction_timeout));
+    if (o.restart_interval > 0) daemon.raw(fmt::format("restart-interval={}", o.restart_interval));
+    if (o.cpu_time_limit > 0) daemon.raw(fmt::format("cpu-time-limit={}", o.cpu_time_limit));
+    if (o.memory_limit > 0) daemon.raw(fmt::format("memory-limit={}", o.memory_limit));
+    if (o.send_buffer_size > 0) daemon.raw(fmt::format("send-buffer-size={}", o.send_buffer_size));
+    if (o.receive_buffer_size > 0) daemon.raw(fmt::format("receive-buffer-size={}", o.receive_buffer_size));
+    if (o.header_buffer_size > 0) daemon.raw(fmt::format("header-buffer-size={}", o.header_buffer_size));
+    if (o.response_buffer_size > 0) daemon.raw(fmt::format("response-buffer-size={}", o.response_buffer_size));
+    if (o.response_socket_timeout > 0)
+      daemon.raw(fmt::format("response-socket-timeout={}", o.response_socket_timeout));
     add(daemon.str());
+    if (o.enable_sendfile) add("WSGIEnableSendfile On");
+    if (o.map_head_to_get) add("WSGIMapHEADToGET " + *o.map_head_to_get);
+    if (o.error_override) add("WSGIErrorOverride On");
+    if (o.chunked_request) add("WSGIChunkedRequest On");
+    if (o.disable_reloading) add("WSGIScriptReloading Off");
     if (app.type == AppType::script && !app.default_page) {
       WD_ASSIGN(std::string qc, apache_quote(app.callable, "the callable"));
       add("WSGICallableObject " + qc);
@@ -931,7 +1348,20 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
       WD_ASSIGN(std::string qh, apache_quote(h, "server_args --trust-proxy-header"));
       add("WSGITrustedProxyHeaders " + qh);
     }
-    add(fmt::format("WSGIScriptAlias / {} process-group=warpdrive application-group=%{{GLOBAL}}", q_script));
+    if (!o.trusted_proxies.empty()) {
+      std::string list;
+      for (const auto& t : o.trusted_proxies) {
+        if (t.empty() || t.find_first_not_of("0123456789abcdefABCDEF.:/") != std::string::npos)
+          return make_error(fmt::format("server_args --trust-proxy '{}': expected an IP address or subnet "
+                                        "(e.g. 10.0.0.0/8)",
+                                        t));
+        list += " " + t;
+      }
+      add("WSGITrustedProxies" + list);
+    }
+    WD_ASSIGN(std::string q_mount, apache_quote(o.mount_point, "server_args --mount-point"));
+    add(fmt::format("WSGIScriptAlias {} {} process-group=warpdrive application-group=%{{GLOBAL}}",
+                    o.mount_point == "/" ? "/" : q_mount, q_script));
     // Load the application when the daemon starts, not on the first request.
     add(fmt::format("WSGIImportScript {} process-group=warpdrive application-group=%{{GLOBAL}}", q_script));
     if (o.reload_on_changes) {
@@ -945,6 +1375,29 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
     add("        Require all granted");
     add("    </Files>");
     add("</Directory>");
+  }
+  if (o.server_name) {
+    // As mod_wsgi-express: the first virtual host answers requests for any
+    // other host name and refuses them (or lets local clients through with
+    // --allow-localhost); the named one serves the site.
+    add("");
+    add("# Name-based hosting (--server-name)");
+    add(fmt::format("<VirtualHost *:{}>", port));
+    add("    ServerName unknown-host.invalid");
+    add("    <Location \"/\">");
+    add(o.allow_localhost ? "        Require local" : "        Require all denied");
+    add("    </Location>");
+    add("</VirtualHost>");
+    add(fmt::format("<VirtualHost *:{}>", port));
+    WD_ASSIGN(std::string qn, apache_quote(*o.server_name, "server_args --server-name"));
+    add("    ServerName " + qn);
+    for (const auto& a : o.server_aliases) {
+      WD_ASSIGN(std::string qa, apache_quote(a, "server_args --server-alias"));
+      add("    ServerAlias " + qa);
+    }
+    add("</VirtualHost>");
+  } else if (!o.server_aliases.empty() || o.allow_localhost) {
+    plan.notes.push_back("mod_wsgi: --server-alias and --allow-localhost only matter with --server-name; ignored");
   }
   for (const auto& f : o.include_files) {
     fs::path p = absolute_from(settings.app_home, f);
@@ -969,8 +1422,8 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
                      : app.type == AppType::module       ? fmt::format("module {}:{}", app.module, app.callable)
                      : app.type == AppType::script       ? fmt::format("script {}:{}", app.script.string(), app.callable)
                                                          : fmt::format("static files from {}", app.directory.string());
-  plan.notes.push_back(fmt::format("mod_wsgi: Apache ({} MPM, up to {} clients) on 0.0.0.0:{} serving {}",
-                                   o.server_mpm, mpm.max_clients, port, what));
+  plan.notes.push_back(fmt::format("mod_wsgi: Apache ({} MPM, up to {} clients) on {}:{} serving {}",
+                                   o.server_mpm, mpm.max_clients, listen_host, port, what));
   if (app.type != AppType::static_files)
     plan.notes.push_back(fmt::format("mod_wsgi: {} daemon process{} x {} thread{} ({})", processes,
                                      processes == 1 ? "" : "es", threads, threads == 1 ? "" : "s",
@@ -980,6 +1433,7 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
                                      "(WARPDRIVE_APACHE_USER, WARPDRIVE_APACHE_GROUP)",
                                      account->first, account->second));
   plan.notes.push_back(fmt::format("mod_wsgi: configuration {}", conf.string()));
+  apply_newrelic(plan, settings, env);
   return plan;
 }
 
