@@ -75,7 +75,6 @@ class RunStateWatch {
   fs::path app_root_;
   std::string server_;
   std::optional<RunState> state_;
-  int rounds_ = 0;
   bool written_ = false;
 };
 
