@@ -1,6 +1,7 @@
 #include "fsutil.hpp"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <fcntl.h>
 #include <random>
@@ -133,6 +134,17 @@ bool is_executable_file(const fs::path& path) {
 
 bool is_writable_dir(const fs::path& path) {
   return is_dir(path) && ::access(path.c_str(), W_OK) == 0;
+}
+
+std::vector<std::string_view> split_words(std::string_view text) {
+  const char* ws = " \t\r\n\v\f";
+  std::vector<std::string_view> words;
+  for (size_t b = text.find_first_not_of(ws); b != std::string_view::npos; b = text.find_first_not_of(ws, b)) {
+    size_t e = std::min(text.find_first_of(ws, b), text.size());
+    words.push_back(text.substr(b, e - b));
+    b = e;
+  }
+  return words;
 }
 
 std::string trim(std::string_view s) {

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 #include <sys/types.h>
 
 #include "error.hpp"
@@ -47,5 +49,9 @@ std::optional<std::string> not_a_regular_file(const fs::path& path);
 
 // Strips leading and trailing white space.
 std::string trim(std::string_view s);
+
+// The words of `text` split at runs of white space (spaces, tabs, newlines);
+// views into `text`.
+std::vector<std::string_view> split_words(std::string_view text);
 
 }  // namespace wd

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "fsutil.hpp"
 #include "log.hpp"
 #include "process.hpp"
 
@@ -21,19 +22,6 @@ namespace {
 
 constexpr int kSeekingMs = 200;   // until the server listens
 constexpr int kWatchingMs = 2000;  // afterwards: a reload may rebind
-
-std::vector<std::string_view> fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && line[i] == ' ') ++i;
-    size_t j = i;
-    while (j < line.size() && line[j] != ' ') ++j;
-    if (j > i) out.push_back(line.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
 
 template <typename T>
 bool parse_hex(std::string_view text, T& value) {
@@ -89,7 +77,7 @@ std::string render_run_state(const RunState& state) {
   j["child"] = process(state.child);
   j["listeners"] = nlohmann::json::array();
   for (const auto& l : state.listeners) j["listeners"].push_back({{"address", l.address}, {"port", l.port}});
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 Result<RunState> parse_run_state(std::string_view json_text) {
@@ -137,7 +125,7 @@ std::optional<ProcessId> process_id(pid_t pid) {
   size_t paren = stat.rfind(')');
   if (paren == std::string::npos) return std::nullopt;
   // After "pid (comm)": field 3 (state) is the first, field 22 (starttime) the 20th.
-  auto f = fields(std::string_view(stat).substr(paren + 1));
+  auto f = split_words(std::string_view(stat).substr(paren + 1));
   if (f.size() < 20 || f[0] == "Z" || f[0] == "X") return std::nullopt;
   ProcessId id{pid, 0};
   if (std::from_chars(f[19].data(), f[19].data() + f[19].size(), id.start_time).ec != std::errc()) return std::nullopt;
@@ -154,7 +142,7 @@ std::vector<Listener> parse_proc_net_tcp(std::string_view text, bool ipv6, const
   size_t pos = text.find('\n');  // the header line
   while (pos != std::string_view::npos && pos + 1 < text.size()) {
     size_t next = text.find('\n', pos + 1);
-    auto f = fields(text.substr(pos + 1, next == std::string_view::npos ? std::string_view::npos : next - pos - 1));
+    auto f = split_words(text.substr(pos + 1, next == std::string_view::npos ? std::string_view::npos : next - pos - 1));
     pos = next;
     // sl local rem st tx:rx tr:when retrnsmt uid timeout inode
     if (f.size() < 10 || f[3] != "0A") continue;  // 0A: LISTEN

@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
-#include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "fsutil.hpp"
 #include "identity.hpp"
 #include "shell.hpp"
 
@@ -71,10 +72,9 @@ fs::path clean(fs::path p) {
   return s;
 }
 
-std::vector<std::string> split_words(const std::string& text) {
+std::vector<std::string> words_of(std::string_view text) {
   std::vector<std::string> words;
-  std::istringstream in(text);
-  for (std::string w; in >> w;) words.push_back(w);
+  for (auto w : split_words(text)) words.emplace_back(w);
   return words;
 }
 
@@ -177,8 +177,8 @@ Status resolve_rest(const EnvVars& env, Settings& s, bool resolved_before) {
   s.static_root_name = env.is_set("WARPDRIVE_STATIC_ROOT") ? "WARPDRIVE_STATIC_ROOT" : "WARPDRIVE_WSGI_STATIC_ROOT";
   s.static_url = env.get_or(s.static_url_name, "");
   s.static_root = env.get_or(s.static_root_name, "");
-  s.pip_packages = split_words(env.get_or("WARPDRIVE_PIP_PACKAGES", "requirements.txt"));
-  s.pip_wheels = env.is_set("WARPDRIVE_PIP_WHEELS") ? split_words(*env.get("WARPDRIVE_PIP_WHEELS")) : s.pip_packages;
+  s.pip_packages = words_of(env.get_or("WARPDRIVE_PIP_PACKAGES", "requirements.txt"));
+  s.pip_wheels = env.is_set("WARPDRIVE_PIP_WHEELS") ? words_of(*env.get("WARPDRIVE_PIP_WHEELS")) : s.pip_packages;
   s.pip_no_index = env.is_set("WARPDRIVE_PIP_NO_INDEX");
   std::string builder = env.get_or("WARPDRIVE_BUILDER_ID", "1001");
   unsigned long id = 0;
@@ -213,9 +213,7 @@ void export_settings(const Settings& s, EnvVars& env) {
   env.set("WARPDRIVE_ASGI_CALLABLE_OBJECT", s.asgi_callable);
   env.set("WARPDRIVE_WSGI_STATIC_URL", s.static_url);
   env.set("WARPDRIVE_WSGI_STATIC_ROOT", s.static_root);
-  std::string packages;
-  for (const auto& p : s.pip_packages) packages += (packages.empty() ? "" : " ") + p;
-  env.set("WARPDRIVE_PIP_PACKAGES", packages);
+  env.set("WARPDRIVE_PIP_PACKAGES", fmt::format("{}", fmt::join(s.pip_packages, " ")));
   env.set("WARPDRIVE_BUILDER_ID", std::to_string(s.builder_id));
   env.set("WARPDRIVE_BUILD_TARGET", s.build_target);
 }
@@ -231,9 +229,7 @@ std::string prepend_path_list(const std::vector<std::string>& front, const std::
     if (!item.empty() && std::find(items.begin(), items.end(), item) == items.end()) items.push_back(item);
     start = end + 1;
   }
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ":") + i;
-  return out;
+  return fmt::format("{}", fmt::join(items, ":"));
 }
 
 }  // namespace

@@ -493,3 +493,38 @@ def test_the_originals_image_options_and_builder_variable(hello, builder):
     bad = warpdrive_image(src, "--dry-run", "--builder-image", builder, "--build-target", "wheels", "planned")
     assert bad.returncode == 2
     assert bad.stderr == "warpdrive: error: --build-target 'wheels': expected application or wheelhouse\n"
+
+
+def test_wheelhouse_image_supplies_the_wheels(res, builder, tmp_path):
+    """--wheelhouse IMAGE (the original's option): an image built with --build-target wheelhouse
+    hands its wheels to the build of another image, which then installs without the index."""
+    wheels_src = tmp_path / "wheels"
+    write(wheels_src, "requirements.txt", "slowpkg==1.0\n")
+    write(wheels_src, ".s2i/environment", "WARPDRIVE_PIP_NO_INDEX=1\n")
+    slow_sdist(wheels_src / ".warpdrive" / "wheelhouse")
+    wheelhouse = res.image("wheelhouse")
+    build_ok(wheels_src, "--builder-image", builder, "--build-target", "wheelhouse", wheelhouse)
+
+    app = tmp_path / "app"
+    write(app, "wsgi.py", HELLO_WSGI.replace("VERSION", "wheels"))
+    write(app, "requirements.txt", "slowpkg==1.0\n")
+    write(app, ".s2i/environment", "WARPDRIVE_PIP_NO_INDEX=1\n")
+    image = res.image("from-wheelhouse")
+    # Without the wheelhouse image the package cannot be found (no index, no sdist).
+    without = warpdrive_image(app, "--builder-image", builder, image)
+    assert without.returncode != 0
+
+    plan = warpdrive_image(app, "--dry-run", "--builder-image", builder, "--wheelhouse", wheelhouse, image)
+    assert plan.returncode == 0, plan.stderr
+    assert f"incremental: yes, artifacts from {wheelhouse} (" in plan.stdout
+    built = build_ok(app, "--builder-image", builder, "--wheelhouse", wheelhouse, image)
+    assert "Restoring wheelhouse from the previous build" in built.stdout
+    name, port = start(res, image, "from-wheelhouse")
+    status, _, body = wait_http(name, f"http://127.0.0.1:{port}/")
+    assert body == b"Hello from the warpdrive image wheels\n"
+    r = podman("exec", name, "warpdrive-exec", "python", "-c", "import slowpkg; print(slowpkg.VALUE)")
+    assert r.stdout == "42\n"
+
+    missing = warpdrive_image(app, "--dry-run", "--builder-image", builder, "--wheelhouse", "localhost/no-such:1", image)
+    assert missing.returncode == 1
+    assert "--wheelhouse localhost/no-such:1: there is no image localhost/no-such:1 (build it first" in missing.stderr

@@ -106,7 +106,7 @@ def test_django(django_app, server, as_uid):
 def test_django_plan_uses_the_build_record(django_app):
     plan = json.loads(dry_run(django_app, "--json", WARPDRIVE_SERVER_TYPE="gunicorn").stdout)
     assert plan["mode"] == "django"
-    assert plan["argv"][-1] == "warpdrive_whitenoise:application"
+    assert plan["argv"][-1] == "warpdrive_static:application"
     assert plan["env"]["WARPDRIVE_WRAPPED_APPLICATION"] == "mysite.wsgi:application"
     mounts = json.loads(plan["env"]["WARPDRIVE_STATIC_MOUNTS"])
     assert mounts == [["/static/", str(django_app.root / "tmp" / "django" / "static")]]

@@ -233,7 +233,7 @@ TEST_F(AsgiPlan, AsgiStaticsGoThroughServeStatic) {
   put("lib/python3.11/site-packages/servestatic/__init__.py", "");
   p = plan_uvicorn(in);
   ASSERT_TRUE(p.ok()) << p.error().message;
-  EXPECT_EQ(p->argv.back(), "warpdrive_asgi_static:application");
+  EXPECT_EQ(p->argv.back(), "warpdrive_static:application");
   EXPECT_EQ(p->env_additions.get("WARPDRIVE_WRAPPED_APPLICATION"), "main:api");
 }
 

@@ -179,9 +179,9 @@ TEST_F(StartPlan, GunicornStaticsGoThroughTheWhiteNoiseWrapper) {
   in.statics = {{"/static/", root_ / "static"}};
   auto p = plan_gunicorn(in);
   ASSERT_TRUE(p.ok()) << p.error().message;
-  EXPECT_EQ(p->argv.back(), "warpdrive_whitenoise:application");
+  EXPECT_EQ(p->argv.back(), "warpdrive_static:application");
   ASSERT_EQ(p->files.size(), 1u);
-  EXPECT_EQ(p->files[0].path, root_ / "tmp" / "warpdrive" / "warpdrive_whitenoise.py");
+  EXPECT_EQ(p->files[0].path, root_ / "tmp" / "warpdrive" / "warpdrive_static.py");
   EXPECT_NE(p->files[0].contents.find("WhiteNoise"), std::string::npos);
   EXPECT_EQ(p->env_additions.get("WARPDRIVE_WRAPPED_APPLICATION"), "wsgi:application");
   EXPECT_EQ(p->env_additions.get("WARPDRIVE_STATIC_MOUNTS"), "[[\"/static/\",\"" + (root_ / "static").string() + "\"]]");

@@ -1,4 +1,5 @@
 #include "app_build/plan.hpp"
+#include "app_build/wheels.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -133,10 +134,7 @@ Result<bool> pyproject_installable(const fs::path& path) {
 // The wheelhouse's file list (names and sizes), or "none".
 Result<std::string> wheelhouse_listing(const fs::path& dir) {
   if (!path_exists(dir)) return std::string("none");
-  if (!is_dir(dir))
-    return make_error(fmt::format("{} is not a directory: .warpdrive/wheelhouse must be a directory of wheels "
-                                  "(pip --find-links); move the file away",
-                                  dir.string()));
+  WD_TRY(check_wheelhouse(dir));
   DIR* d = ::opendir(dir.c_str());
   if (!d) return make_error(fmt::format("cannot read directory {}: {}", dir.string(), errno_text(errno)));
   std::vector<std::string> entries;

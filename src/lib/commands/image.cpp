@@ -31,6 +31,9 @@ Result<int> cmd_image(Context& ctx, const Args& args) {
   app.add_option("--engine", options.engine, "podman, docker or buildah (default: the first of them on PATH)");
   app.add_flag("--incremental", options.incremental,
                "reuse the artifacts (the wheelhouse) that save-artifacts keeps in the previous image of NAME");
+  app.add_option("--wheelhouse", options.wheelhouse_image,
+                 "take the artifacts (the wheelhouse) from IMAGE, for example one built with --build-target "
+                 "wheelhouse, instead of the previous image of NAME (the original's option; implies --incremental)");
   app.add_option("-e,--env", options.env_args, "NAME=VALUE for assemble and the output image (repeatable; wins over .s2i/environment)")
       ->allow_extra_args(false);
   std::string build_target;

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "shell.hpp"
 
@@ -35,9 +36,7 @@ std::string render_activation(const Activation& a) {
       "# 'warpdrive deactivate' gives back the values saved here.\n",
       a.name);
   out += "if [ -z \"${_warpdrive_active-}\" ]; then\n";
-  std::string names;
-  for (const auto& n : a.saved) names += (names.empty() ? "" : " ") + n;
-  out += "  _warpdrive_saved=" + single_quote(names) + "\n";
+  out += "  _warpdrive_saved=" + single_quote(fmt::format("{}", fmt::join(a.saved, " "))) + "\n";
   for (const auto& n : a.saved)
     out += fmt::format("  if [ -n \"${{{0}+set}}\" ]; then _warpdrive_old_{0}=${0}; else unset _warpdrive_old_{0}; fi\n",
                        n);

@@ -110,7 +110,7 @@ void container_engine_steps(ImagePlan& plan) {
   const bool podman = plan.engine == Engine::podman;
   if (plan.previous && !plan.previous_scripts_dir.empty()) {
     std::string script = plan.previous_scripts_dir + "/save-artifacts";
-    plan.steps.push_back({"run save-artifacts in the previous image " + plan.output_image,
+    plan.steps.push_back({"run save-artifacts in the previous image " + plan.previous_image,
                           {engine, "run", "--rm", "--entrypoint", "/bin/sh", plan.previous->id, "-c",
                            "exec " + shell_quote(script)},
                           "", std::string(kArtifactsTar), true, false});
@@ -170,7 +170,7 @@ void container_engine_steps(ImagePlan& plan) {
 void buildah_steps(ImagePlan& plan) {
   if (plan.previous && !plan.previous_scripts_dir.empty()) {
     std::string saver = plan.container + "-previous";
-    plan.steps.push_back({"start a working container of the previous image " + plan.output_image,
+    plan.steps.push_back({"start a working container of the previous image " + plan.previous_image,
                           {"buildah", "from", "--pull-never", "--name", saver, plan.previous->id}, "",
                           std::string(kDiscard), true, false});
     plan.steps.push_back({"run save-artifacts in the previous image",
@@ -466,13 +466,24 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
   plan.labels = plan.builder.labels;
   for (const auto& [k, v] : plan.new_labels) plan.labels[k] = v;
 
-  // Incremental: the previous image of the same name, and its save-artifacts.
-  plan.incremental = options.incremental;
+  // Incremental: the previous image of the same name, and its save-artifacts;
+  // --wheelhouse IMAGE (the original's option) takes them from IMAGE instead,
+  // typically one built with --build-target wheelhouse.
+  plan.incremental = options.incremental || !options.wheelhouse_image.empty();
+  plan.previous_image = options.wheelhouse_image.empty() ? plan.output_image : options.wheelhouse_image;
   if (plan.incremental) {
-    WD_ASSIGN(plan.previous, inspect_image(ctx, plan.engine, plan.engine_path, plan.output_image));
+    WD_ASSIGN(plan.previous, inspect_image(ctx, plan.engine, plan.engine_path, plan.previous_image));
+    if (!plan.previous && !options.wheelhouse_image.empty())
+      return make_error(fmt::format("--wheelhouse {0}: there is no image {0} (build it first, for example with "
+                                    "warpdrive image {0} --build-target wheelhouse)",
+                                    options.wheelhouse_image));
     if (plan.previous) {
       auto dir = image_scripts_dir(scripts_url(*plan.previous));
       if (dir) plan.previous_scripts_dir = *dir;
+      if (!dir && !options.wheelhouse_image.empty())
+        return make_error(fmt::format("--wheelhouse {}: the image names no S2I scripts (no image:// "
+                                      "io.openshift.s2i.scripts-url label), so it has no save-artifacts to run",
+                                      options.wheelhouse_image));
     }
   }
 
@@ -521,7 +532,7 @@ std::string describe_plan(const ImagePlan& plan) {
   out += fmt::format("run: {}\n", plan.run_command);
   out += fmt::format("incremental: {}\n",
                      !plan.incremental ? std::string("no")
-                     : plan.previous   ? fmt::format("yes, artifacts from {} ({})", plan.output_image, plan.previous->id.substr(0, 12))
+                     : plan.previous   ? fmt::format("yes, artifacts from {} ({})", plan.previous_image, plan.previous->id.substr(0, 12))
                                        : std::string("yes, but there is no previous image yet"));
   out += "environment:\n";
   if (plan.env.empty()) out += "  (none)\n";
@@ -563,6 +574,7 @@ std::string plan_json(const ImagePlan& plan) {
   j["run"] = plan.run_command;
   j["destination"] = plan.destination;
   j["incremental"] = plan.incremental;
+  j["previous_image"] = plan.previous_image;
   j["previous_image_id"] = plan.previous ? plan.previous->id : "";
   nlohmann::ordered_json env = nlohmann::ordered_json::array();
   for (const auto& e : plan.env) env.push_back({{"name", e.name}, {"value", e.value}, {"origin", e.origin}});

@@ -31,6 +31,7 @@ struct ImageOptions {
   std::string builder_image;          // --builder-image; empty = .warpdrive/builder_image or default
   std::string engine;                 // --engine; empty = the first of podman, docker, buildah on PATH
   bool incremental = false;           // --incremental
+  std::string wheelhouse_image;       // --wheelhouse: take the artifacts from this image instead
   std::vector<std::string> env_args;  // -e NAME=VALUE, in order
 };
 
@@ -98,7 +99,8 @@ struct ImagePlan {
   std::map<std::string, std::string> labels;      // all labels of the output image
   std::map<std::string, std::string> new_labels;  // the generated ones the engine is told to set
   bool incremental = false;
-  std::optional<ImageConfig> previous;  // the existing image of the output name
+  std::optional<ImageConfig> previous;  // the image whose save-artifacts run: the output name's, or --wheelhouse's
+  std::string previous_image;           // its name
   std::string previous_scripts_dir;
   SourceSelection selection;
   std::string container;  // name of the build container

@@ -56,34 +56,24 @@ Result<AppEntry> app_entry(const ServerInput& input, const std::optional<PythonS
   bool generated = target.script.string().rfind(generated_dir(s).string() + "/", 0) == 0;
   if (input.statics.empty()) {
     entry.spec = spec;
-  } else if (target.asgi) {
-    // ASGI: ServeStatic (the maintained WhiteNoise fork that speaks ASGI) in front of the application.
-    if (site && !has_module(*site, "servestatic"))
-      return make_error(fmt::format("static files under {} are served by ServeStatic, which {} cannot import "
-                                    "(pip install servestatic; warpdrive build installs it)",
-                                    input.server, site->interpreter.string()));
-    auto text = embedded_file("warpdrive_asgi_static.py");
-    if (!text) return make_error("warpdrive_asgi_static.py is missing from this warpdrive binary");
-    entry.files.push_back({generated_dir(s) / "warpdrive_asgi_static.py", std::string(*text), 0644});
-    nlohmann::json mounts = nlohmann::json::array();
-    for (const auto& m : input.statics) mounts.push_back({m.url, m.directory.string()});
-    entry.env.emplace_back("WARPDRIVE_WRAPPED_APPLICATION", spec);
-    entry.env.emplace_back("WARPDRIVE_STATIC_MOUNTS", mounts.dump());
-    entry.spec = "warpdrive_asgi_static:application";
-    generated = true;
   } else {
-    if (site && !has_module(*site, "whitenoise"))
-      return make_error(fmt::format("static files under {} are served by WhiteNoise, which {} cannot import "
-                                    "(Debian package: python3-whitenoise; or pip install whitenoise)",
-                                    input.server, site->interpreter.string()));
-    auto text = embedded_file("warpdrive_whitenoise.py");
-    if (!text) return make_error("warpdrive_whitenoise.py is missing from this warpdrive binary");
-    entry.files.push_back({generated_dir(s) / "warpdrive_whitenoise.py", std::string(*text), 0644});
+    // WSGI apps get WhiteNoise; ASGI apps ServeStatic, the maintained WhiteNoise fork that speaks ASGI.
+    const char* library = target.asgi ? "ServeStatic" : "WhiteNoise";
+    const char* module = target.asgi ? "servestatic" : "whitenoise";
+    const char* install = target.asgi ? "pip install servestatic; warpdrive build installs it"
+                                      : "Debian package: python3-whitenoise; or pip install whitenoise";
+    if (site && !has_module(*site, module))
+      return make_error(fmt::format("static files under {} are served by {}, which {} cannot import ({})",
+                                    input.server, library, site->interpreter.string(), install));
+    auto text = embedded_file("warpdrive_static.py");
+    if (!text) return make_error("warpdrive_static.py is missing from this warpdrive binary");
+    entry.files.push_back({generated_dir(s) / "warpdrive_static.py", std::string(*text), 0644});
     nlohmann::json mounts = nlohmann::json::array();
     for (const auto& m : input.statics) mounts.push_back({m.url, m.directory.string()});
     entry.env.emplace_back("WARPDRIVE_WRAPPED_APPLICATION", spec);
     entry.env.emplace_back("WARPDRIVE_STATIC_MOUNTS", mounts.dump());
-    entry.spec = "warpdrive_whitenoise:application";
+    entry.env.emplace_back("WARPDRIVE_STATIC_INTERFACE", target.asgi ? "asgi" : "wsgi");
+    entry.spec = "warpdrive_static:application";
     generated = true;
   }
   if (generated) {
