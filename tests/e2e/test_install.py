@@ -259,6 +259,7 @@ def bootstrap_source(root: Path) -> Path:
         "    body = ('hello from %s under %s\\n' % (os.environ.get('GREETING', '?'), sys.prefix)).encode()\n"
         "    start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', str(len(body)))])\n"
         "    return [body]\n")
+    # warpdrive adds whitenoise for gunicorn; both come from the local index.
     (src / "requirements.txt").write_text("gunicorn==27.0.1\n")
     (src / ".warpdrive" / "server_type").write_text("gunicorn\n")
     (src / ".s2i").mkdir()
@@ -317,7 +318,7 @@ def test_bootstrap_scripts_build_an_app_on_a_stock_python_image(wheel, stock_ima
     image, container = f"localhost/wd-test-bootstrap-{tag}", f"wd-test-bootstrap-{tag}"
     warpdrive = os.environ.get("WARPDRIVE_BIN", str(REPO / "build" / "warpdrive"))
     try:
-        with package_index([wheel, *sorted(wheelhouse("gunicorn").glob("*.whl"))]) as index:
+        with package_index([wheel, *sorted(wheelhouse("gunicorn", "whitenoise").glob("*.whl"))]) as index:
             build = subprocess.run(
                 [warpdrive, "image", "--builder-image", stock_image, "--scripts-url", str(REPO / "s2i" / "bootstrap"),
                  "--network", "host", "-e", f"PIP_INDEX_URL={index}", "-e", f"WARPDRIVE_VERSION={VERSION}", image],
