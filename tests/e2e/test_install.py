@@ -222,11 +222,14 @@ def stock_image() -> str:
 
 
 @contextlib.contextmanager
-def package_index(wheels: list[Path]):
+def package_index(wheels: list[Path], serve: dict[str, Path] | None = None):
     """A PEP 503 index of `wheels` served by `python3 -m http.server` on
-    127.0.0.1; yields its /simple/ URL."""
+    127.0.0.1, with the directories `serve` (URL path: directory) next to
+    it; yields its /simple/ URL."""
     root = Path(os.environ.get("TMPDIR", "/tmp")) / f"wd-index-{uuid.uuid4().hex[:8]}"
     try:
+        for path, directory in (serve or {}).items():
+            shutil.copytree(directory, root / path)
         by_project: dict[str, list[Path]] = {}
         (root / "files").mkdir(parents=True)
         for w in wheels:
@@ -312,19 +315,26 @@ def test_scripts_url_in_the_dry_run(stock_image, tmp_path):
     assert "has no io.openshift.s2i.scripts-url label" in out.stderr
 
 
-def test_bootstrap_scripts_build_an_app_on_a_stock_python_image(wheel, stock_image, tmp_path):
+@pytest.mark.parametrize("where", ["directory", "http"])
+def test_bootstrap_scripts_build_an_app_on_a_stock_python_image(wheel, stock_image, tmp_path, where):
+    """The bootstrap scripts as a local directory (injected) or from a web
+    server (downloaded by curl, then injected): the same served app."""
     src = bootstrap_source(tmp_path)
     tag = uuid.uuid4().hex[:8]
     image, container = f"localhost/wd-test-bootstrap-{tag}", f"wd-test-bootstrap-{tag}"
     warpdrive = os.environ.get("WARPDRIVE_BIN", str(REPO / "build" / "warpdrive"))
     try:
-        with package_index([wheel, *sorted(wheelhouse("gunicorn", "whitenoise").glob("*.whl"))]) as index:
+        with package_index([wheel, *sorted(wheelhouse("gunicorn", "whitenoise").glob("*.whl"))],
+                           serve={"s2i/bootstrap": REPO / "s2i" / "bootstrap"}) as index:
+            scripts = str(REPO / "s2i" / "bootstrap") if where == "directory" else index.replace("/simple/", "/s2i/bootstrap")
             build = subprocess.run(
-                [warpdrive, "image", "--builder-image", stock_image, "--scripts-url", str(REPO / "s2i" / "bootstrap"),
+                [warpdrive, "image", "--builder-image", stock_image, "--scripts-url", scripts,
                  "--network", "host", "-e", f"PIP_INDEX_URL={index}", "-e", f"WARPDRIVE_VERSION={VERSION}", image],
                 cwd=src, capture_output=True, text=True, timeout=1800)
         assert build.returncode == 0, build.stdout[-6000:] + build.stderr[-6000:]
         assert f"Installing warpdrive=={VERSION} into /opt/app-root/warpdrive" in build.stdout + build.stderr
+        if where == "http":
+            assert "download assemble from http://127.0.0.1:" in build.stdout + build.stderr
         config = json.loads(podman("image", "inspect", image).stdout)[0]["Config"]
         assert config["Cmd"] == ["/tmp/scripts/run"]
         # The stock image stays what it was: warpdrive is only in the application image.
