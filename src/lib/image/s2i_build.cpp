@@ -753,7 +753,9 @@ Status write_injection(const ImagePlan& plan, const fs::path& work, bool with_ar
                         : plan.scripts_option->kind == ScriptsLocation::Kind::local
                             ? fs::path(plan.scripts_option->where) / script
                             : work / "scripts" / script;
-    if (!url_file.empty() && fs::is_regular_file(url_file)) {
+    // (An empty download is a failed one: a script has at least a #! line.)
+    std::error_code ec;
+    if (!url_file.empty() && fs::is_regular_file(url_file, ec) && fs::file_size(url_file, ec) > 0 && !ec) {
       // What curl wrote is not executable yet (a local directory's scripts are).
       if (plan.scripts_option->kind == ScriptsLocation::Kind::http && ::chmod(url_file.c_str(), 0755) != 0)
         return make_error(fmt::format("cannot make {} executable: {}", url_file.string(), errno_text(errno)));
@@ -763,7 +765,9 @@ Status write_injection(const ImagePlan& plan, const fs::path& work, bool with_ar
     }
   }
   if (!scripts.empty()) {
-    WD_TRY(tar.add_directory("scripts", 0755, ::time(nullptr)));
+    struct stat st {};
+    time_t mtime = ::stat(scripts.front().second.c_str(), &st) == 0 ? st.st_mtime : 0;
+    WD_TRY(tar.add_directory("scripts", 0755, mtime));
     for (const auto& [name, path] : scripts) WD_TRY(tar.add_file("scripts/" + name, path));
   }
   if (!with_artifacts && plan.incremental) {
