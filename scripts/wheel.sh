@@ -5,8 +5,8 @@
 #   scripts/wheel.sh [OUTDIR]
 #
 # 1. `python -m build --sdist` (scikit-build-core, pinned in pyproject.toml);
-# 2. the wheel built from that sdist, as `pip install warpdrive` on a machine
-#    without a matching wheel would (so the sdist is tested every time); it is
+# 2. the wheel built from that sdist by pip, as `pip install warpdrive` on a
+#    machine without a matching wheel would (so the sdist is tested every time); it is
 #    tagged linux_x86_64, which only promises "this machine";
 # 3. `auditwheel repair`: it checks that the binary needs no shared library
 #    but glibc's and retags the wheel manylinux_2_N_x86_64, N from the
@@ -48,7 +48,7 @@ log "wheel, built from $sdist"
 rm -rf "$work/src" "$work/raw" "$work/cmake"
 mkdir -p "$work/src"
 tar -xzf "$sdist" -C "$work/src" --strip-components=1
-settings=(-C "build-dir=$work/src/build")
+settings=(--config-settings "build-dir=$work/src/build")
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
 if command -v ccache >/dev/null; then
   # Compiled exactly as scripts/compile.sh compiles (same generator, build
@@ -57,10 +57,12 @@ if command -v ccache >/dev/null; then
   # on install all the same.
   export CCACHE_BASEDIR="$work/src" CCACHE_NOHASHDIR=true CCACHE_SLOPPINESS=pch_defines,time_macros
   export CMAKE_GENERATOR="Unix Makefiles" CXX=${CXX:-/usr/bin/c++}
-  settings+=(-C "cmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache" -C cmake.build-type=RelWithDebInfo
-             -C cmake.define.WARPDRIVE_WERROR=ON)
+  settings+=(--config-settings "cmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache"
+             --config-settings cmake.build-type=RelWithDebInfo --config-settings cmake.define.WARPDRIVE_WERROR=ON)
 fi
-"$work/tools/bin/python" -m build --wheel --outdir "$work/raw" "${settings[@]}" "$work/src" >&2
+# pip builds it, as `pip install warpdrive-VERSION.tar.gz` does (an isolated
+# build environment with scikit-build-core from the index).
+"$work/tools/bin/python" -m pip wheel --no-deps --wheel-dir "$work/raw" "${settings[@]}" "$work/src" >&2
 
 log "platform tag"
 raw=("$work/raw"/warpdrive-"$version"-py3-none-*.whl)
