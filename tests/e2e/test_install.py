@@ -352,3 +352,29 @@ def test_bootstrap_scripts_build_an_app_on_a_stock_python_image(wheel, stock_ima
     finally:
         podman("rm", "-f", container, check=False)
         podman("rmi", "-f", image, check=False)
+
+
+def test_bootstrap_incremental_build_reuses_the_wheelhouse(wheel, stock_image, tmp_path):
+    """--incremental: the previous image's save-artifacts is the one the same
+    --scripts-url injected (/tmp/scripts), and it hands over the wheelhouse."""
+    src = bootstrap_source(tmp_path)
+    image = f"localhost/wd-test-bootstrap-inc-{uuid.uuid4().hex[:8]}"
+    warpdrive = os.environ.get("WARPDRIVE_BIN", str(REPO / "build" / "warpdrive"))
+    ids = []
+    try:
+        with package_index([wheel, *sorted(wheelhouse("gunicorn", "whitenoise").glob("*.whl"))]) as index:
+            argv = [warpdrive, "image", "--incremental", "--builder-image", stock_image, "--scripts-url",
+                    str(REPO / "s2i" / "bootstrap"), "--network", "host", "-e", f"PIP_INDEX_URL={index}", image]
+            for _ in range(2):
+                build = subprocess.run(argv, cwd=src, capture_output=True, text=True, timeout=1800)
+                assert build.returncode == 0, build.stdout[-6000:] + build.stderr[-6000:]
+                ids.append(podman("image", "inspect", "--format", "{{.Id}}", image).stdout.strip())
+        out = build.stdout + build.stderr
+        assert f"run save-artifacts in the previous image {image}" in out
+        assert "Restoring wheelhouse from the previous build" in out
+        assert "failed" not in out
+        listing = podman("run", "--rm", image, "ls", "/opt/app-root/src/.warpdrive/wheelhouse").stdout.split()
+        assert "gunicorn-27.0.1-py3-none-any.whl" in listing
+    finally:
+        for name in [image, *ids]:
+            podman("rmi", "-f", name, check=False)
