@@ -17,6 +17,8 @@ packages=(
   # modwsgi: mod_wsgi from the package index (mod_wsgi-express) compiles against apxs
   apache2-dev
   # devenv-engineer:
+  # wheel: objdump and readelf read the wheel's binary in tests/e2e/test_install.py
+  binutils
   # image-engineer:
   podman buildah runc mmdebstrap git
   # what podman and mmdebstrap recommend and used here (apt runs with --no-install-recommends)

@@ -17,4 +17,7 @@ echo "== unit tests under AddressSanitizer + UBSan"
 scripts/compile.sh "$repo/build-asan" -DWARPDRIVE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 (cd build-asan && ctest --output-on-failure)
 echo "== end-to-end tests"
+# tests/e2e/test_install.py builds the sdist and the wheel (scripts/wheel.sh),
+# pip-installs the wheel into a fresh virtualenv and serves an app with it,
+# and runs the S2I bootstrap against a stock Python image.
 WARPDRIVE_BIN="$repo/build/warpdrive" /usr/bin/python3 -m pytest -q -rfE tests/e2e "$@"

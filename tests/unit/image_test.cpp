@@ -271,5 +271,41 @@ TEST(ScriptsUrl, OnlyImageUrls) {
             "inside the builder image or the application's .s2i/bin");
 }
 
+TEST(ScriptsUrlOption, ImageFileDirectoryAndHttp) {
+  using Kind = ScriptsLocation::Kind;
+  auto image = parse_scripts_url("image:///usr/libexec/s2i/", "/nowhere");
+  ASSERT_TRUE(image);
+  EXPECT_EQ(image->kind, Kind::image);
+  EXPECT_EQ(image->where, "/usr/libexec/s2i");
+
+  auto http = parse_scripts_url("https://example.com/s2i/bootstrap//", "/nowhere");
+  ASSERT_TRUE(http);
+  EXPECT_EQ(http->kind, Kind::http);
+  EXPECT_EQ(http->where, "https://example.com/s2i/bootstrap");
+  EXPECT_EQ(parse_scripts_url("http://", "/").error().message, "--scripts-url 'http://': the URL names no host");
+
+  fs::path dir = fs::temp_directory_path() / ("wd-scripts-url-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "bootstrap");
+  auto file = parse_scripts_url("file://" + (dir / "bootstrap").string() + "/", "/nowhere");
+  ASSERT_TRUE(file);
+  EXPECT_EQ(file->kind, Kind::local);
+  EXPECT_EQ(file->where, (dir / "bootstrap").string());
+  auto relative = parse_scripts_url("./bootstrap", dir);
+  ASSERT_TRUE(relative);
+  EXPECT_EQ(relative->kind, Kind::local);
+  EXPECT_EQ(relative->where, (dir / "bootstrap").string());
+
+  auto missing = parse_scripts_url("nothing-here", dir);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message, "--scripts-url 'nothing-here': no directory " + (dir / "nothing-here").string());
+  EXPECT_EQ(parse_scripts_url("file://relative/dir", dir).error().message,
+            "--scripts-url 'file://relative/dir': a file:// URL names an absolute directory (file:///DIR)");
+  EXPECT_EQ(parse_scripts_url("ftp://example.com/s2i", dir).error().message,
+            "--scripts-url 'ftp://example.com/s2i': unsupported scheme 'ftp' (image://, file://, http:// or https://)");
+  EXPECT_EQ(parse_scripts_url("image://relative", dir).error().message,
+            "scripts URL 'image://relative' names no absolute directory");
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace wd::image

@@ -36,6 +36,12 @@ Result<int> cmd_image(Context& ctx, const Args& args) {
                  "wheelhouse, instead of the previous image of NAME (the original's option; implies --incremental)");
   app.add_option("-e,--env", options.env_args, "NAME=VALUE for assemble and the output image (repeatable; wins over .s2i/environment)")
       ->allow_extra_args(false);
+  app.add_option("--scripts-url", options.scripts_url,
+                 "where the S2I scripts are, as S2I's option: image:///DIR (in the builder image), file:///DIR or a "
+                 "directory (injected), http(s)://URL (downloaded with curl, injected); they win over .s2i/bin");
+  app.add_option("--network", options.network,
+                 "the network of the assemble container, as S2I's option (host: it reaches services on the "
+                 "machine's 127.0.0.1, such as a local package index)");
   std::string build_target;
   bool no_index = false;
   app.add_option("--build-target", build_target,

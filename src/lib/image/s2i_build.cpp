@@ -1,6 +1,8 @@
 #include "s2i_build.hpp"
 
+#include <array>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <random>
 #include <utility>
 #include <unistd.h>
@@ -124,6 +126,7 @@ void container_engine_steps(ImagePlan& plan) {
     run.push_back("--user");
     run.push_back(plan.assemble_user);
   }
+  if (!plan.network.empty()) run.push_back("--network=" + plan.network);
   if (podman) {
     // podman adds these to every container; S2I's output image has neither.
     for (const char* name : {"TERM", "container"})
@@ -200,6 +203,7 @@ void buildah_steps(ImagePlan& plan) {
     run.push_back("--user");
     run.push_back(plan.assemble_user);
   }
+  if (!plan.network.empty()) run.push_back("--network=" + plan.network);
   run.push_back(plan.container);
   run.push_back("--");
   run.push_back("/bin/sh");
@@ -321,6 +325,39 @@ Result<std::string> image_scripts_dir(const std::string& url) {
   return dir;
 }
 
+Result<ScriptsLocation> parse_scripts_url(const std::string& url, const fs::path& cwd) {
+  if (url.empty()) return make_error("--scripts-url '': expected image:///DIR, file:///DIR, a directory or an http(s):// URL", kExitUsage);
+  if (url.starts_with("image://")) {
+    WD_ASSIGN(std::string dir, image_scripts_dir(url));
+    return ScriptsLocation{ScriptsLocation::Kind::image, dir};
+  }
+  if (url.starts_with("http://") || url.starts_with("https://")) {
+    const size_t host = url.find("://") + 3;
+    std::string base = url;
+    while (base.size() > host && base.ends_with('/')) base.pop_back();
+    if (base.size() <= host || base[host] == '/')
+      return make_error(fmt::format("--scripts-url '{}': the URL names no host", url), kExitUsage);
+    return ScriptsLocation{ScriptsLocation::Kind::http, base};
+  }
+  std::string path = url;
+  if (url.starts_with("file://")) {
+    path = url.substr(7);
+    if (!path.starts_with('/'))
+      return make_error(fmt::format("--scripts-url '{}': a file:// URL names an absolute directory (file:///DIR)", url),
+                        kExitUsage);
+  } else if (auto colon = url.find("://"); colon != std::string::npos) {
+    return make_error(fmt::format("--scripts-url '{}': unsupported scheme '{}' (image://, file://, http:// or https://)",
+                                  url, url.substr(0, colon)),
+                      kExitUsage);
+  }
+  fs::path dir = fs::path(path).is_absolute() ? fs::path(path) : cwd / path;
+  dir = dir.lexically_normal();
+  if (!is_dir(dir)) return make_error(fmt::format("--scripts-url '{}': no directory {}", url, dir.string()));
+  std::string where = dir.string();
+  while (where.size() > 1 && where.ends_with('/')) where.pop_back();
+  return ScriptsLocation{ScriptsLocation::Kind::local, where};
+}
+
 Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
   ImagePlan plan;
 
@@ -404,6 +441,10 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
 
   // Where the scripts are and where the tar goes, from the builder's labels.
   plan.scripts_url = scripts_url(plan.builder);
+  if (!options.scripts_url.empty()) {
+    WD_ASSIGN(plan.scripts_option, parse_scripts_url(options.scripts_url, ctx.cwd));
+    plan.scripts_url = options.scripts_url;
+  }
   auto dest = plan.builder.labels.find("io.openshift.s2i.destination");
   plan.destination = dest != plan.builder.labels.end() && !dest->second.empty() ? dest->second : "/tmp";
   auto assemble_user = plan.builder.labels.find("io.openshift.s2i.assemble-user");
@@ -414,17 +455,40 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
   auto from_app = [&](const char* script) {
     return std::find(plan.app_scripts.begin(), plan.app_scripts.end(), script) != plan.app_scripts.end();
   };
-  if (plan.scripts_url.empty() && !(from_app("assemble") && from_app("run")))
-    return make_error(fmt::format(
-        "builder image '{}' has no io.openshift.s2i.scripts-url label and the source has no .s2i/bin/assemble "
-        "and run: it is not an S2I builder",
-        plan.builder_image));
-  if (!plan.scripts_url.empty()) {
+  // --scripts-url's scripts come first (S2I's order), then the source's
+  // .s2i/bin, then the builder's. Injected ones are run from DEST/scripts.
+  using Kind = ScriptsLocation::Kind;
+  const auto& option = plan.scripts_option;
+  if (option && option->kind == Kind::local) {
+    for (const char* script : {"assemble", "run", "save-artifacts", "usage"})
+      if (is_executable_file(fs::path(option->where) / script)) plan.url_scripts.push_back(script);
+    if (plan.url_scripts.empty())
+      return make_error(fmt::format("--scripts-url '{}': {} has no executable assemble, run, save-artifacts or usage",
+                                    options.scripts_url, option->where));
+  } else if (option && option->kind == Kind::http) {
+    plan.url_scripts = {"assemble", "run", "save-artifacts", "usage"};
+  }
+  auto injected = [&](const char* script) {
+    return from_app(script) ||
+           std::find(plan.url_scripts.begin(), plan.url_scripts.end(), script) != plan.url_scripts.end();
+  };
+  if (option && option->kind == Kind::image) {
+    plan.scripts_dir = option->where;
+  } else if (!(injected("assemble") && injected("run"))) {
+    if (plan.scripts_url.empty() || option)
+      return make_error(fmt::format(
+          "builder image '{}' has no io.openshift.s2i.scripts-url label and neither {} has an assemble and a run "
+          "script: it is not an S2I builder",
+          plan.builder_image, option ? "--scripts-url '" + options.scripts_url + "' nor the source's .s2i/bin"
+                                     : std::string("the source's .s2i/bin")));
     WD_ASSIGN(plan.scripts_dir, image_scripts_dir(plan.scripts_url));
   }
-  plan.assemble_command =
-      from_app("assemble") ? plan.destination + "/scripts/assemble" : plan.scripts_dir + "/assemble";
-  plan.run_command = from_app("run") ? plan.destination + "/scripts/run" : plan.scripts_dir + "/run";
+  auto command = [&](const char* script) {
+    bool image_url = option && option->kind == Kind::image;
+    return !image_url && injected(script) ? plan.destination + "/scripts/" + script : plan.scripts_dir + "/" + script;
+  };
+  plan.assemble_command = command("assemble");
+  plan.run_command = command("run");
   for (const auto& word : {plan.assemble_user, plan.builder.user})
     if (word.find_first_of(" \t\n") != std::string::npos)
       return make_error(fmt::format("builder image '{}': user '{}' has white space in it", plan.builder_image, word));
@@ -480,14 +544,40 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
     if (plan.previous) {
       auto dir = image_scripts_dir(scripts_url(*plan.previous));
       if (dir) plan.previous_scripts_dir = *dir;
-      if (!dir && !options.wheelhouse_image.empty())
+      // The previous image was built with the same --scripts-url: its
+      // save-artifacts is in the image's scripts directory, or where it was injected.
+      if (option && option->kind == Kind::image) plan.previous_scripts_dir = option->where;
+      if (option && option->kind != Kind::image &&
+          std::find(plan.url_scripts.begin(), plan.url_scripts.end(), "save-artifacts") != plan.url_scripts.end())
+        plan.previous_scripts_dir = plan.destination + "/scripts";
+      if (plan.previous_scripts_dir.empty() && !options.wheelhouse_image.empty())
         return make_error(fmt::format("--wheelhouse {}: the image names no S2I scripts (no image:// "
                                       "io.openshift.s2i.scripts-url label), so it has no save-artifacts to run",
                                       options.wheelhouse_image));
     }
   }
 
+  plan.network = options.network;
+  if (plan.network.find_first_of(" \t\n") != std::string::npos || plan.network.starts_with('-'))
+    return make_error(fmt::format("--network '{}': expected a network mode such as host or none", plan.network),
+                      kExitUsage);
   plan.container = fmt::format("warpdrive-image-{}-{}", ::getpid(), random_suffix());
+  if (option && option->kind == Kind::http) {
+    // Each script downloaded by curl (argv, no shell) into WORKDIR/scripts;
+    // one the source also has, and save-artifacts and usage, may be missing.
+    auto curl = find_program("curl", ctx.inherited);
+    if (!curl)
+      return make_error(fmt::format("--scripts-url '{}': downloading the scripts needs curl, which is not on PATH",
+                                    options.scripts_url));
+    for (const auto& script : plan.url_scripts) {
+      bool required = (script == "assemble" || script == "run") && !from_app(script.c_str());
+      plan.steps.push_back({fmt::format("download {} from {}", script, option->where),
+                            {curl->string(), "--fail", "--silent", "--show-error", "--location", "--proto", "=http,https",
+                             "--create-dirs", "--output", std::string(kWorkPrefix) + "scripts/" + script,
+                             option->where + "/" + script},
+                            "", "", !required, false});
+    }
+  }
   if (plan.engine == Engine::buildah)
     buildah_steps(plan);
   else
@@ -524,12 +614,29 @@ std::string describe_plan(const ImagePlan& plan) {
   out += fmt::format("files: {} ({} entries; .git excluded: {}; .s2iignore excluded: {})\n", files,
                      plan.selection.entries.size(), plan.selection.git_excluded,
                      plan.selection.ignored.empty() ? std::string("none") : fmt::format("{}", fmt::join(plan.selection.ignored, ", ")));
-  out += fmt::format("scripts: {}\n", plan.scripts_url.empty() ? std::string("(none in the image)") : plan.scripts_url);
+  out += fmt::format("scripts: {}{}\n", plan.scripts_url.empty() ? std::string("(none in the image)") : plan.scripts_url,
+                     plan.scripts_option ? " (--scripts-url)" : "");
+  if (plan.scripts_option) {
+    switch (plan.scripts_option->kind) {
+      case ScriptsLocation::Kind::image:
+        out += fmt::format("scripts from --scripts-url: in the builder image, {}\n", plan.scripts_option->where);
+        break;
+      case ScriptsLocation::Kind::local:
+        out += fmt::format("scripts from --scripts-url: injected as scripts/ from {}: {}\n", plan.scripts_option->where,
+                           fmt::join(plan.url_scripts, ", "));
+        break;
+      case ScriptsLocation::Kind::http:
+        out += fmt::format("scripts from --scripts-url: downloaded from {}/ and injected as scripts/: {}\n",
+                           plan.scripts_option->where, fmt::join(plan.url_scripts, ", "));
+        break;
+    }
+  }
   if (!plan.app_scripts.empty())
     out += fmt::format("application scripts (.s2i/bin): {}\n", fmt::join(plan.app_scripts, ", "));
   out += fmt::format("assemble: {} (as user {})\n", plan.assemble_command,
                      plan.assemble_user.empty() ? std::string("of the image") : plan.assemble_user);
   out += fmt::format("run: {}\n", plan.run_command);
+  if (!plan.network.empty()) out += fmt::format("network of the assemble container: {}\n", plan.network);
   out += fmt::format("incremental: {}\n",
                      !plan.incremental ? std::string("no")
                      : plan.previous   ? fmt::format("yes, artifacts from {} ({})", plan.previous_image, plan.previous->id.substr(0, 12))
@@ -569,10 +676,17 @@ std::string plan_json(const ImagePlan& plan) {
   j["ignored"] = plan.selection.ignored;
   j["scripts_url"] = plan.scripts_url;
   j["application_scripts"] = plan.app_scripts;
+  if (plan.scripts_option) {
+    constexpr std::array<const char*, 3> kinds{"image", "local", "http"};
+    j["scripts_url_option"] = {{"kind", kinds[static_cast<size_t>(plan.scripts_option->kind)]},
+                               {"where", plan.scripts_option->where},
+                               {"scripts", plan.url_scripts}};
+  }
   j["assemble"] = plan.assemble_command;
   j["assemble_user"] = plan.assemble_user;
   j["run"] = plan.run_command;
   j["destination"] = plan.destination;
+  j["network"] = plan.network;
   j["incremental"] = plan.incremental;
   j["previous_image"] = plan.previous_image;
   j["previous_image_id"] = plan.previous ? plan.previous->id : "";
@@ -641,11 +755,32 @@ Status write_injection(const ImagePlan& plan, const fs::path& work, bool with_ar
   } closer{fd};
   TarWriter tar(fd, tarball.string());
   WD_TRY(tar.add_tree("src", plan.source_root, plan.selection.entries));
-  if (!plan.app_scripts.empty()) {
-    fs::path bin = plan.source_root / ".s2i" / "bin";
-    std::vector<SourceEntry> scripts;
-    for (const auto& s : plan.app_scripts) scripts.push_back({s, SourceEntry::Kind::file});
-    WD_TRY(tar.add_tree("scripts", bin, scripts));
+  // scripts/: each from --scripts-url (a local directory, or downloaded into
+  // WORKDIR/scripts) when it has it, else from the source's .s2i/bin.
+  std::vector<std::pair<std::string, fs::path>> scripts;
+  for (const char* name : {"assemble", "run", "save-artifacts", "usage"}) {
+    std::string script = name;
+    bool from_url = std::find(plan.url_scripts.begin(), plan.url_scripts.end(), script) != plan.url_scripts.end();
+    fs::path url_file = !from_url || !plan.scripts_option ? fs::path()
+                        : plan.scripts_option->kind == ScriptsLocation::Kind::local
+                            ? fs::path(plan.scripts_option->where) / script
+                            : work / "scripts" / script;
+    // (An empty download is a failed one: a script has at least a #! line.)
+    std::error_code ec;
+    if (!url_file.empty() && fs::is_regular_file(url_file, ec) && fs::file_size(url_file, ec) > 0 && !ec) {
+      // What curl wrote is not executable yet (a local directory's scripts are).
+      if (plan.scripts_option->kind == ScriptsLocation::Kind::http && ::chmod(url_file.c_str(), 0755) != 0)
+        return make_error(fmt::format("cannot make {} executable: {}", url_file.string(), errno_text(errno)));
+      scripts.emplace_back(script, url_file);
+    } else if (std::find(plan.app_scripts.begin(), plan.app_scripts.end(), script) != plan.app_scripts.end()) {
+      scripts.emplace_back(script, plan.source_root / ".s2i" / "bin" / script);
+    }
+  }
+  if (!scripts.empty()) {
+    struct stat st {};
+    time_t mtime = ::stat(scripts.front().second.c_str(), &st) == 0 ? st.st_mtime : 0;
+    WD_TRY(tar.add_directory("scripts", 0755, mtime));
+    for (const auto& [name, path] : scripts) WD_TRY(tar.add_file("scripts/" + name, path));
   }
   if (!with_artifacts && plan.incremental) {
     // No previous image (or nothing saved): an empty /tmp/artifacts still
@@ -694,7 +829,7 @@ Status execute_plan(const Context& ctx, const ImagePlan& plan) {
     spec.trace = trace;
     for (const auto& a : step.argv)
       spec.argv.push_back(a.starts_with(kWorkPrefix) ? (work.path / a.substr(kWorkPrefix.size())).string() : a);
-    spec.argv[0] = plan.engine_path.string();
+    if (spec.argv[0] == engine_name(plan.engine)) spec.argv[0] = plan.engine_path.string();
     int in_fd = -1, out_fd = -1;
     if (!step.stdin_from.empty()) {
       in_fd = ::open((work.path / step.stdin_from).c_str(), O_RDONLY | O_CLOEXEC);
@@ -717,6 +852,8 @@ Status execute_plan(const Context& ctx, const ImagePlan& plan) {
     std::string why = status ? fmt::format("exit status {}", code) : status.error().message;
     if (step.cleanup) {
       warn(fmt::format("{} failed ({})", step.what, why));
+    } else if (step.optional && step.what.starts_with("download ")) {
+      warn(fmt::format("{} failed ({}); building without it", step.what, why));
     } else if (step.optional) {
       warn(fmt::format("{} failed ({}); building without artifacts", step.what, why));
     } else if (step.argv.size() > 1 && step.what.starts_with("run assemble")) {

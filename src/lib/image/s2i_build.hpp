@@ -33,6 +33,8 @@ struct ImageOptions {
   bool incremental = false;           // --incremental
   std::string wheelhouse_image;       // --wheelhouse: take the artifacts from this image instead
   std::vector<std::string> env_args;  // -e NAME=VALUE, in order
+  std::string scripts_url;            // --scripts-url; empty = the builder's label
+  std::string network;                // --network for the assemble container; empty = the engine's default
 };
 
 // The parts of an image's configuration the build needs (from `inspect`).
@@ -68,6 +70,19 @@ std::string scripts_url(const ImageConfig& image);
 // URL when it is not an image:// one (warpdrive does not download scripts).
 Result<std::string> image_scripts_dir(const std::string& url);
 
+// Where `--scripts-url` (S2I's option) says the S2I scripts are: already
+// in the builder image (image:///DIR), in a local directory (file:///DIR or
+// a plain path, relative to the current directory) whose scripts are
+// injected as scripts/, or on a web server (http:// or https://: each script
+// is downloaded with curl, then injected). Scripts it provides win over the
+// source's .s2i/bin, as in S2I.
+struct ScriptsLocation {
+  enum class Kind { image, local, http };
+  Kind kind = Kind::image;
+  std::string where;  // the directory in the image, the local directory, or the base URL
+};
+Result<ScriptsLocation> parse_scripts_url(const std::string& url, const fs::path& cwd);
+
 // One environment variable of the build and where it came from.
 struct PlannedEnv {
   std::string name, value, origin;  // origin: ".s2i/environment line N" or "-e"
@@ -93,7 +108,10 @@ struct ImagePlan {
   std::string context_dir;
   std::string scripts_url, scripts_dir, destination, assemble_user;
   std::vector<std::string> app_scripts;  // names from the source's .s2i/bin, injected as scripts/
+  std::optional<ScriptsLocation> scripts_option;  // --scripts-url, when given
+  std::vector<std::string> url_scripts;  // names injected as scripts/ from --scripts-url (local or downloaded)
   std::string assemble_command, run_command;
+  std::string network;  // --network of the assemble container ("" = the engine's default)
   std::vector<PlannedEnv> env;
   std::vector<SkippedLine> skipped_env_lines;
   std::map<std::string, std::string> labels;      // all labels of the output image
