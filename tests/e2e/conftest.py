@@ -188,6 +188,27 @@ def app(shared_tmp, warpdrive) -> App:
     return App(make_shared_dir(shared_tmp / "app-root"), warpdrive)
 
 
+@pytest.fixture(scope="module")
+def django_app():
+    """A django-admin startproject project in a --system-site-packages
+    virtualenv at APP_ROOT (Debian's python3, whose Django Apache's mod_wsgi
+    can import too), built by `warpdrive build` for gunicorn (collectstatic into
+    $APP_ROOT/tmp/django/static and the build record; a mod_wsgi build would
+    pip-install mod_wsgi, which Debian provides as an Apache module instead),
+    then fixed up for group 0 as `assemble` does. One per test module."""
+    tmp = Path(tempfile.mkdtemp(prefix="wd-e2e-django-", dir="/tmp"))
+    tmp.chmod(0o777)
+    app = App(make_shared_dir(tmp / "app-root"), warpdrive_binary())
+    make_venv(app.root)
+    subprocess.run([SYSTEM_PYTHON, "-m", "django", "startproject", "mysite", str(app.src)], check=True)
+    app.run("build", check=True, timeout=300,
+            env=app.env(WARPDRIVE_PYTHON=SYSTEM_PYTHON, WARPDRIVE_SYSTEM_SITE_PACKAGES="1",
+                        WARPDRIVE_SERVER_TYPE="gunicorn"))
+    app.run("fixup", str(app.root), check=True)
+    yield app
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def pins(*names: str) -> list[str]:
     """Requirement specifiers for the named packages, from PINS."""
     return [PINS[n] for n in names]

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (SYSTEM_PYTHON, App, free_port, http_get, make_shared_dir, make_venv, process_output,
-                      running, stop_and_check, wait_for_http, warpdrive_binary)
+from conftest import (SYSTEM_PYTHON, App, free_port, http_get, process_output,
+                      running, stop_and_check, wait_for_http)
 
 SERVERS = ["gunicorn", "uwsgi", "waitress"]
 
@@ -65,27 +65,6 @@ def test_hello_wsgi(app, server, as_uid):
         assert status == 200
         assert body == f"hello from wsgi in {app.src}".encode()
         assert stop_and_check(proc) < 5.0
-
-
-@pytest.fixture(scope="module")
-def django_app():
-    """A django-admin startproject project in a --system-site-packages
-    virtualenv at APP_ROOT, built with `warpdrive build` (which runs
-    collectstatic and records Django's settings for start)."""
-    import shutil
-    import tempfile
-    tmp = Path(tempfile.mkdtemp(prefix="wd-e2e-django-", dir="/tmp"))
-    tmp.chmod(0o777)
-    app = App(make_shared_dir(tmp / "app-root"), warpdrive_binary())
-    make_venv(app.root)
-    subprocess.run([SYSTEM_PYTHON, "-m", "django", "startproject", "mysite", str(app.src)], check=True)
-    app.run("build", check=True, timeout=300,
-            env=app.env(WARPDRIVE_PYTHON=SYSTEM_PYTHON, WARPDRIVE_SYSTEM_SITE_PACKAGES="1",
-                        WARPDRIVE_SERVER_TYPE="gunicorn"))
-    # Everything the build wrote is for the image's group 0 too (as `assemble` does with fixup).
-    app.run("fixup", str(app.root), check=True)
-    yield app
-    shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.mark.parametrize("as_uid", [False, True], ids=["root", "arbitrary-uid"])

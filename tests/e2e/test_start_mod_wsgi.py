@@ -88,27 +88,6 @@ def test_hello_wsgi(app, as_uid):
         assert stop_and_check(proc) < 5.0
 
 
-@pytest.fixture(scope="module")
-def django_app():
-    """A django-admin startproject project in a --system-site-packages
-    virtualenv, built by `warpdrive build` (collectstatic into
-    $APP_ROOT/tmp/django/static and the build record), then fixed up for
-    group 0 as `assemble` does."""
-    tmp = Path(tempfile.mkdtemp(prefix="wd-e2e-modwsgi-django-", dir="/tmp"))
-    tmp.chmod(0o777)
-    app = App(make_shared_dir(tmp / "app-root"), warpdrive_binary())
-    make_venv(app.root)
-    subprocess.run([SYSTEM_PYTHON, "-m", "django", "startproject", "mysite", str(app.src)], check=True)
-    # Build for gunicorn: the build step would otherwise try to pip-install mod_wsgi,
-    # which Debian provides as an Apache module instead.
-    app.run("build", check=True, timeout=300,
-            env=app.env(WARPDRIVE_PYTHON=SYSTEM_PYTHON, WARPDRIVE_SYSTEM_SITE_PACKAGES="1",
-                        WARPDRIVE_SERVER_TYPE="gunicorn"))
-    app.run("fixup", str(app.root), check=True)
-    yield app
-    shutil.rmtree(tmp, ignore_errors=True)
-
-
 @pytest.mark.parametrize("as_uid", [False, True], ids=["root", "arbitrary-uid"])
 def test_django(django_app, as_uid):
     if as_uid:

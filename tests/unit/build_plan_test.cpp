@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "temp_dir.hpp"
 #include "app_build/digest.hpp"
 #include "introspect/django.hpp"
 #include "app_build/fixup.hpp"
@@ -15,24 +16,7 @@
 namespace wd {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/wd-build-unit-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-  fs::path write(const std::string& rel, const std::string& text) const {
-    fs::path p = path_ / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p;
-  }
-
- private:
-  fs::path path_;
-};
+using wd::testing::TempDir;
 
 AppEnvironment test_environment(const TempDir& dir) {
   AppEnvironment e;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "temp_dir.hpp"
 #include "devenv/activation.hpp"
 #include "devenv/projects.hpp"
 #include "devenv/remove_tree.hpp"
@@ -17,22 +18,7 @@
 namespace wd::devenv {
 namespace {
 
-// A fresh directory under /tmp, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/wd-devenv-unit-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using wd::testing::TempDir;
 
 void touch(const fs::path& p, const std::string& text = "x") { std::ofstream(p) << text; }
 

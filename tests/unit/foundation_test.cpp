@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "temp_dir.hpp"
 #include "cli.hpp"
 #include "identity.hpp"
 #include "process.hpp"
@@ -17,23 +18,7 @@
 namespace wd {
 namespace {
 
-// A temporary directory removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/wd-unit-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-  void write(const std::string& rel, const std::string& text) const {
-    fs::create_directories((path_ / rel).parent_path());
-    std::ofstream(path_ / rel) << text;
-  }
-
- private:
-  fs::path path_;
-};
+using wd::testing::TempDir;
 
 Context context_for(const fs::path& app_root) {
   Context ctx;

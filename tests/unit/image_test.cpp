@@ -10,6 +10,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "temp_dir.hpp"
 #include "image/s2i_build.hpp"
 #include "image/s2i_source.hpp"
 #include "image/tar_writer.hpp"
@@ -124,11 +125,8 @@ TEST(IgnoreRules, LaterExclusionWinsOverEarlierNegation) {
 class SourceTree : public ::testing::Test {
  protected:
   void SetUp() override {
-    char templ[] = "/tmp/wd-image-unit.XXXXXX";
-    ASSERT_NE(::mkdtemp(templ), nullptr);
-    root = templ;
+    root = tmp_.path();
   }
-  void TearDown() override { fs::remove_all(root); }
   void write(const std::string& rel, const std::string& text) {
     fs::create_directories((root / rel).parent_path());
     std::ofstream(root / rel) << text;
@@ -140,6 +138,7 @@ class SourceTree : public ::testing::Test {
     for (const auto& e : sel->entries) out.push_back(e.relpath);
     return out;
   }
+  wd::testing::TempDir tmp_;
   fs::path root;
 };
 

@@ -6,31 +6,14 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "temp_dir.hpp"
 #include "manifests/objects.hpp"
 #include "manifests/spec.hpp"
 
 namespace wd::manifests {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/wd-manifests-unit-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-  fs::path write(const std::string& rel, const std::string& text, mode_t mode = 0644) const {
-    fs::path p = path_ / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    ::chmod(p.c_str(), mode);
-    return p;
-  }
-
- private:
-  fs::path path_;
-};
+using wd::testing::TempDir;
 
 ManifestSpec spec_of(ManifestOptions o, const fs::path& dir) {
   auto r = make_spec(o, dir);

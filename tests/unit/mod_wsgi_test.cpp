@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "temp_dir.hpp"
 #include "start/apache_host.hpp"
 #include "start/mod_wsgi.hpp"
 
@@ -16,9 +17,7 @@ namespace {
 class ModWsgiPlan : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/wd-modwsgi-unit-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    root_ = tmp_.path();
     fs::create_directories(root_ / "src");
     environment_.settings.app_root = root_;
     environment_.settings.src_root = root_ / "src";
@@ -37,7 +36,6 @@ class ModWsgiPlan : public ::testing::Test {
     input_.target = WsgiTarget{"wsgi", "application", root_ / "src" / "wsgi.py", false, ""};
     input_.workers = WorkerSizing{1, 5, false, "test sizing"};
   }
-  void TearDown() override { fs::remove_all(root_); }
 
   Result<LaunchPlan> plan() { return plan_mod_wsgi_on(input_, host_); }
   std::string conf() {
@@ -56,6 +54,7 @@ class ModWsgiPlan : public ::testing::Test {
     std::ofstream(p) << text;
   }
 
+  wd::testing::TempDir tmp_;
   fs::path root_;
   AppEnvironment environment_;
   ApacheHost host_;

@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "temp_dir.hpp"
 #include "introspect/app_inspect.hpp"
 #include "server_registry.hpp"
 #include "settings.hpp"
@@ -21,9 +22,7 @@ using Words = std::vector<std::string>;
 class AsgiPlan : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/wd-asgi-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    root_ = tmp_.path();
     fs::create_directories(root_ / "src");
     Settings& s = e_.settings;
     s.app_root = root_;
@@ -42,7 +41,6 @@ class AsgiPlan : public ::testing::Test {
     e_.env.set("PYTHONPATH", (root_ / "src").string());
     e_.env.set("WARPDRIVE_PYTHON", "/usr/bin/python3");
   }
-  void TearDown() override { fs::remove_all(root_); }
   void put(const std::string& rel, const std::string& text, bool exec = false) {
     fs::path p = root_ / rel;
     fs::create_directories(p.parent_path());
@@ -69,6 +67,7 @@ class AsgiPlan : public ::testing::Test {
     in.workers.reason = "test";
     return in;
   }
+  wd::testing::TempDir tmp_;
   fs::path root_;
   AppEnvironment e_;
 };

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "temp_dir.hpp"
 #include "server_registry.hpp"
 #include "settings.hpp"
 #include "start/detect.hpp"
@@ -21,9 +22,7 @@ using Words = std::vector<std::string>;
 class StartPlan : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/wd-plan-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    root_ = tmp_.path();
     fs::create_directories(root_ / "src");
     e_.settings.app_root = root_;
     e_.settings.src_root = root_ / "src";
@@ -40,7 +39,6 @@ class StartPlan : public ::testing::Test {
     e_.env.set("PATH", "/usr/bin:/bin");
     e_.env.set("PYTHONPATH", (root_ / "src").string());
   }
-  void TearDown() override { fs::remove_all(root_); }
   void put(const std::string& rel, const std::string& text, bool exec = false) {
     fs::path p = root_ / "src" / rel;
     fs::create_directories(p.parent_path());
@@ -57,6 +55,7 @@ class StartPlan : public ::testing::Test {
     in.workers.reason = "test";
     return in;
   }
+  wd::testing::TempDir tmp_;
   fs::path root_;
   AppEnvironment e_;
 };

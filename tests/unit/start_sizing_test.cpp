@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "temp_dir.hpp"
 #include "start/sizing.hpp"
 
 namespace wd {
@@ -11,15 +12,13 @@ namespace {
 class FakeCgroup : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/wd-cgroup-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    root_ = tmp_.path();
   }
-  void TearDown() override { fs::remove_all(root_); }
   void put(const std::string& rel, const std::string& text) {
     fs::create_directories((root_ / rel).parent_path());
     std::ofstream(root_ / rel) << text << "\n";
   }
+  wd::testing::TempDir tmp_;
   fs::path root_;
 };
 
