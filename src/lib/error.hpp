@@ -89,4 +89,4 @@ using Status = Result<void>;
   auto WD_CONCAT(wd_assign_r_, __LINE__) = (expr);                        \
   if (!WD_CONCAT(wd_assign_r_, __LINE__))                                 \
     return std::move(WD_CONCAT(wd_assign_r_, __LINE__)).error();          \
-  decl = std::move(*WD_CONCAT(wd_assign_r_, __LINE__))
+  decl = std::move(*WD_CONCAT(wd_assign_r_, __LINE__))  // NOLINT(bugprone-macro-parentheses): decl declares
