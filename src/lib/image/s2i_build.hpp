@@ -68,8 +68,14 @@ std::string scripts_url(const ImageConfig& image);
 Result<std::string> image_scripts_dir(const std::string& url);
 
 // One environment variable of the build and where it came from.
+// A value holding a credential (a URL with a password or token, as
+// mask_credentials finds them: PIP_INDEX_URL=https://user:pw@host/...) is
+// given to assemble only, in a file of the injection tar that is read and
+// removed before assemble starts: never in the output image's environment,
+// its layers, the engine's command lines, or what warpdrive prints.
 struct PlannedEnv {
   std::string name, value, origin;  // origin: ".s2i/environment line N" or "-e"
+  bool build_only = false;          // holds a credential: for assemble only
 };
 
 // One step of the plan: an engine command, or work warpdrive does itself.
