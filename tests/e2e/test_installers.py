@@ -86,9 +86,10 @@ CASES = [
     ("pipenv", {}, "Installing dependencies with pipenv (Pipfile.lock)"),
     ("pdm", {}, "Installing dependencies with pdm (pdm.lock)"),
     ("pylock", {}, "Installing dependencies with uv (pylock.toml)"),
-    ("requirements", {}, "Installing dependencies with pip (requirements.txt)"),
-    ("requirements", {"WARPDRIVE_INSTALLER": "uv"}, "Installing dependencies with uv (requirements.txt)"),
-    ("pyproject", {}, "Installing the application with pip (editable, pyproject.toml)"),
+    ("requirements", {}, "Installing dependencies with uv (requirements.txt)"),
+    ("requirements", {"WARPDRIVE_INSTALLER": "pip"}, "Installing dependencies with pip (requirements.txt)"),
+    ("pyproject", {}, "Installing the application with uv (editable, pyproject.toml)"),
+    ("pyproject", {"WARPDRIVE_INSTALLER": "pip"}, "Installing the application with pip (editable, pyproject.toml)"),
 ]
 
 
@@ -154,6 +155,88 @@ def test_missing_tool_is_provisioned_outside_the_app_then_reused(app, shared_tmp
     # Another version on request: installed beside the first.
     dry = app.run("build", "--dry-run", env=dict(env, WARPDRIVE_UV_VERSION="0.13.8"), check=True)
     assert f"tool uv 0.13.8 (WARPDRIVE_UV_VERSION): {tools}/uv-0.13.8 (to be installed there)" in dry.stdout
+
+
+def test_pipfile_without_lock_is_installed_unlocked(app):
+    shutil.copy(FIXTURES / "pipenv" / "Pipfile", app.src / "Pipfile")
+    app.write("app.py", APP_PY)
+    env = installer_env(app)
+    r = build(app, env)
+    assert " -----> Installing dependencies with pipenv (Pipfile, no Pipfile.lock: unlocked)" in r.stdout
+    assert (f"warpdrive: warning: {app.src}/Pipfile has no Pipfile.lock: its packages are installed as the "
+            "Pipfile states them, unlocked (pipenv install --skip-lock)") in r.stderr
+    assert installed(app, "six") == "1.16.0"
+    assert not (app.src / "Pipfile.lock").exists()  # nothing written into the source
+    assert sorted(str(p.relative_to(app.root)) for p in app.root.rglob("pyvenv.cfg")) == ["pyvenv.cfg"]
+    # A requirements.txt beside it is what is installed (as the original did).
+    app.write("requirements.txt", "iniconfig==2.0.0\n")
+    dry = app.run("build", "--dry-run", env=env, check=True)
+    assert "Installing dependencies with uv (requirements.txt)" in dry.stdout
+    assert "with pipenv" not in dry.stdout
+
+
+# --- uv, the default installer of requirement files --------------------------
+
+def test_uv_default_honours_constraints_editables_and_the_wheelhouse_offline(app):
+    # A constraint file and the project itself, editable, from requirements.txt.
+    app.write("requirements.txt", "-c constraints.txt\nsix\n-e .\n")
+    app.write("constraints.txt", "six==1.16.0\n")
+    app.write("pyproject.toml", (FIXTURES / "pyproject" / "pyproject.toml").read_text()
+              .replace('dependencies = ["six==1.16.0"]', "dependencies = []"))
+    app.write("app.py", APP_PY)
+    env = installer_env(app)
+    r = build(app, env)
+    assert " -----> Installing dependencies with uv (requirements.txt)" in r.stdout
+    assert installed(app, "six") == "1.16.0"
+    assert installed(app, "fixture-pyproject") == "0.1.0"
+    assert serve_and_get(app, env) == "six 1.16.0"
+
+
+def test_uv_default_installs_offline_from_the_wheelhouse(app):
+    copy_fixture(app, "requirements")
+    house = app.src / ".warpdrive" / "wheelhouse"
+    house.mkdir(parents=True)
+    for wheel in wheelhouse("six").glob("six-*.whl"):
+        shutil.copy(wheel, house)
+    # Offline, no cache: everything comes from the wheelhouse.
+    env = installer_env(app, WARPDRIVE_PIP_NO_INDEX="1", UV_NO_CACHE="1", PIP_INDEX_URL="http://127.0.0.1:9/simple/")
+    dry = app.run("build", "--dry-run", env=env, check=True)
+    assert f"--find-links {house} --no-index -r {app.src}/requirements.txt" in dry.stdout
+    r = build(app, env)
+    assert " -----> Installing dependencies with uv (requirements.txt)" in r.stdout
+    assert installed(app, "six") == "1.16.0"
+
+
+@pytest.mark.parametrize("case,extra,reason", [
+    ("editable VCS", {}, "requirements.txt has an editable VCS requirement "
+                         "('-e git+https://example.invalid/x.git#egg=x'), which uv does not install"),
+    ("pip-only variable", {"PIP_NO_BINARY": ":all:"}, "PIP_NO_BINARY is set, which uv does not read"),
+    ("offline with system site packages", {"WARPDRIVE_PIP_NO_INDEX": "1", "WARPDRIVE_SYSTEM_SITE_PACKAGES": "1"},
+     "WARPDRIVE_PIP_NO_INDEX and WARPDRIVE_SYSTEM_SITE_PACKAGES are set, and uv does not count the system site "
+     "packages as installed"),
+    ("offline without uv", {"WARPDRIVE_PIP_NO_INDEX": "1", "WARPDRIVE_TOOLS_DIR": "/nonexistent/tools",
+                            "PATH": "/usr/bin:/bin"},
+     "WARPDRIVE_PIP_NO_INDEX is set and uv is not installed, which offline it cannot be"),
+])
+def test_pip_where_uv_would_differ(app, case, extra, reason):
+    app.write("requirements.txt", "six==1.16.0\n" + ("-e git+https://example.invalid/x.git#egg=x\n"
+                                                       if case == "editable VCS" else ""))
+    dry = app.run("build", "--dry-run", env=installer_env(app, **extra), check=True)
+    assert f"  installer: pip (no lock file; pip, not uv, for requirement files: {reason})\n" in dry.stdout
+    assert "Installing dependencies with pip (requirements.txt)" in dry.stdout
+
+
+def test_poetry_source_credentials_pass_through_masked(app):
+    copy_fixture(app, "poetry")
+    env = installer_env(app, POETRY_HTTP_BASIC_PRIVATE_USERNAME=USER, POETRY_HTTP_BASIC_PRIVATE_PASSWORD=PASSWORD,
+                        WARPDRIVE_DEBUG="1")
+    dry = app.run("build", "--dry-run", env=env, check=True)
+    assert "env POETRY_HTTP_BASIC_PRIVATE_PASSWORD: ****\n" in dry.stdout
+    assert f"env POETRY_HTTP_BASIC_PRIVATE_USERNAME: {USER}\n" in dry.stdout
+    r = build(app, env)
+    assert PASSWORD not in dry.stdout + dry.stderr + r.stdout + r.stderr
+    assert files_containing(app.root, PASSWORD.encode()) == []
+    assert installed(app, "six") == "1.16.0"
 
 
 # --- A private index on 127.0.0.1 that wants a password -----------------------

@@ -459,7 +459,7 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
     add_env(v.name, v.value, "-e");
   }
 
-  for (auto& e : plan.env) e.build_only = mask_credentials(e.value) != e.value;
+  for (auto& e : plan.env) e.build_only = secret_variable(e.name) || mask_credentials(e.value) != e.value;
 
   // buildah config expands $VAR in --env values (and rejects "$$"), so a
   // value with '$' cannot reach a buildah-built image as it was written.
@@ -537,7 +537,8 @@ std::string describe_plan(const ImagePlan& plan) {
   out += "environment:\n";
   if (plan.env.empty()) out += "  (none)\n";
   for (const auto& e : plan.env)
-    out += fmt::format("  {}={}  ({}{})\n", e.name, shell_quote(mask_credentials(e.value)), e.origin,
+    out += fmt::format("  {}={}  ({}{})\n", e.name,
+                       secret_variable(e.name) ? std::string("****") : shell_quote(mask_credentials(e.value)), e.origin,
                        e.build_only ? "; holds a credential: for assemble only, not kept in the image" : "");
   out += "labels:\n";
   for (const auto& [k, v] : plan.labels) out += fmt::format("  {}={}\n", k, shell_quote(v));
@@ -579,7 +580,8 @@ std::string plan_json(const ImagePlan& plan) {
   j["previous_image_id"] = plan.previous ? plan.previous->id : "";
   nlohmann::ordered_json env = nlohmann::ordered_json::array();
   for (const auto& e : plan.env)
-    env.push_back({{"name", e.name}, {"value", mask_credentials(e.value)}, {"origin", e.origin},
+    env.push_back({{"name", e.name}, {"value", secret_variable(e.name) ? std::string("****") : mask_credentials(e.value)},
+                   {"origin", e.origin},
                    {"build_only", e.build_only}});
   j["env"] = env;
   nlohmann::ordered_json skipped = nlohmann::ordered_json::array();

@@ -69,7 +69,8 @@ Result<std::string> image_scripts_dir(const std::string& url);
 
 // One environment variable of the build and where it came from.
 // A value holding a credential (a URL with a password or token, as
-// mask_credentials finds them: PIP_INDEX_URL=https://user:pw@host/...) is
+// mask_credentials finds them: PIP_INDEX_URL=https://user:pw@host/..., or a
+// variable secret_variable names, such as POETRY_HTTP_BASIC_X_PASSWORD) is
 // given to assemble only, in a file of the injection tar that is read and
 // removed before assemble starts: never in the output image's environment,
 // its layers, the engine's command lines, or what warpdrive prints.
