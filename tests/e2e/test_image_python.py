@@ -119,7 +119,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def do_GET(self):
+    def do_HEAD(self):  # uv asks whether a wheel can be read in ranges
+        self.do_GET(head=True)
+
+    def do_GET(self, head=False):
         if self.headers.get("Authorization") != EXPECTED:
             print("refused", self.path, flush=True)
             self.send_response(401)
@@ -139,12 +142,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(404)
             self.end_headers()
             return
-        print("served", self.path, flush=True)
+        print("served" if not head else "head", self.path, flush=True)
         self.send_response(200)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if not head:
+            self.wfile.write(body)
 
 
 server = http.server.ThreadingHTTPServer(("0.0.0.0", 8080), Handler)
