@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CACHE_ROOT, SYSTEM_PYTHON, free_port, running, wait_for_http, wheelhouse
+from conftest import (CACHE_ROOT, SYSTEM_PYTHON, App, free_port, make_shared_dir, running, wait_for_http,
+                      wheelhouse)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "installers"
 # Tools warpdrive installs are shared by the tests of a run and kept between runs.
@@ -226,19 +227,6 @@ def test_pip_where_uv_would_differ(app, case, extra, reason):
     assert "Installing dependencies with pip (requirements.txt)" in dry.stdout
 
 
-def test_poetry_source_credentials_pass_through_masked(app):
-    copy_fixture(app, "poetry")
-    env = installer_env(app, POETRY_HTTP_BASIC_PRIVATE_USERNAME=USER, POETRY_HTTP_BASIC_PRIVATE_PASSWORD=PASSWORD,
-                        WARPDRIVE_DEBUG="1")
-    dry = app.run("build", "--dry-run", env=env, check=True)
-    assert "env POETRY_HTTP_BASIC_PRIVATE_PASSWORD: ****\n" in dry.stdout
-    assert f"env POETRY_HTTP_BASIC_PRIVATE_USERNAME: {USER}\n" in dry.stdout
-    r = build(app, env)
-    assert PASSWORD not in dry.stdout + dry.stderr + r.stdout + r.stderr
-    assert files_containing(app.root, PASSWORD.encode()) == []
-    assert installed(app, "six") == "1.16.0"
-
-
 # --- A private index on 127.0.0.1 that wants a password -----------------------
 
 USER, PASSWORD = "builder", "pw-Zq7x-never-print-me"
@@ -387,3 +375,52 @@ def test_python_version_chooses_the_interpreter_and_recreates_the_virtualenv(app
                               "import sys; print('%d.%d' % sys.version_info[:2])"],
                              capture_output=True, text=True).stdout.strip()
     assert version == default
+
+
+def test_poetry_private_source_credentials_pass_through_masked(app, shared_tmp):
+    """A Poetry source that wants a password gets it from
+    POETRY_HTTP_BASIC_<SOURCE>_USERNAME/_PASSWORD, which warpdrive passes
+    through and never prints nor stores."""
+    # Poetry itself comes from the public index (in another app root, so that
+    # this one's virtualenv holds nothing yet).
+    other = App(make_shared_dir(shared_tmp / "provision"), app.binary)
+    shutil.copytree(FIXTURES / "poetry", other.src, dirs_exist_ok=True)
+    build(other, installer_env(other))
+    poetry = SHARED_TOOLS / "poetry-2.5.1" / "bin" / "poetry"
+    app.write("app.py", APP_PY)
+    with private_index(wheelhouse("six")) as url:
+        plain = url.replace(f"{USER}:{PASSWORD}@", "")
+        app.write("pyproject.toml", f"""\
+[project]
+name = "fixture-poetry-private"
+version = "0.1.0"
+requires-python = ">=3.9"
+dependencies = ["six==1.16.0"]
+
+[tool.poetry]
+package-mode = false
+
+[[tool.poetry.source]]
+name = "private"
+url = "{plain}"
+priority = "primary"
+""")
+        creds = dict(POETRY_HTTP_BASIC_PRIVATE_USERNAME=USER, POETRY_HTTP_BASIC_PRIVATE_PASSWORD=PASSWORD)
+        # Fresh Poetry caches: every file comes from the index.
+        env = installer_env(app, WARPDRIVE_DEBUG="1", POETRY_CACHE_DIR=str(shared_tmp / "poetry-cache"), **creds)
+        # The lock file names the source, whose URL holds this run's port: made now.
+        lock = subprocess.run([str(poetry), "lock", "--no-interaction"], cwd=app.src, capture_output=True,
+                              text=True, env=dict(env, POETRY_CACHE_DIR=str(shared_tmp / "lock-cache")), timeout=300)
+        assert lock.returncode == 0, lock.stdout + lock.stderr
+        dry = app.run("build", "--dry-run", env=env, check=True)
+        # Without the credentials the index refuses Poetry: they are what makes the next build work.
+        denied = app.run("build", env=installer_env(app, POETRY_CACHE_DIR=str(shared_tmp / "c3")), timeout=600)
+        r = build(app, env)
+    assert " -----> Installing dependencies with poetry (poetry.lock)" in r.stdout
+    assert installed(app, "six") == "1.16.0"
+    assert denied.returncode != 0, denied.stdout
+    assert "Unable to find installation candidates for six (1.16.0)" in denied.stdout + denied.stderr
+    assert "env POETRY_HTTP_BASIC_PRIVATE_PASSWORD: ****\n" in dry.stdout
+    assert f"env POETRY_HTTP_BASIC_PRIVATE_USERNAME: {USER}\n" in dry.stdout
+    assert PASSWORD not in dry.stdout + dry.stderr + r.stdout + r.stderr
+    assert files_containing(app.root, PASSWORD.encode()) == []
