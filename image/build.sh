@@ -46,7 +46,7 @@ while [ $# -gt 0 ]; do
     --engine) engine=$2; shift 2 ;;
     --force) force=1; shift ;;
     --print-tag) quiet=1; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "image/build.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
