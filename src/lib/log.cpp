@@ -1,5 +1,7 @@
 #include "log.hpp"
 
+#include <cctype>
+
 #include <string>
 #include <unistd.h>
 
@@ -55,6 +57,14 @@ std::string mask_credentials(std::string_view text) {
   }
   out.append(text.substr(pos));
   return out;
+}
+
+bool secret_variable(std::string_view name) {
+  std::string upper(name);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (std::string_view word : {"PASSWORD", "TOKEN", "SECRET"})
+    if (upper.find(word) != std::string::npos) return true;
+  return false;
 }
 
 void warn(std::string_view message) { write_line(STDERR_FILENO, "warpdrive: warning: ", message); }

@@ -19,4 +19,11 @@ void info_line(std::string_view message);     // the line as is, on stdout
 // not reinstall everything.
 std::string mask_credentials(std::string_view text);
 
+// Whether a variable's name says its value is a secret: it contains
+// PASSWORD, TOKEN or SECRET (POETRY_HTTP_BASIC_<SOURCE>_PASSWORD,
+// POETRY_PYPI_TOKEN_<SOURCE>, UV_INDEX_<NAME>_PASSWORD, ...). Such values are
+// printed and digested as "****", and `warpdrive image` gives them to
+// assemble only.
+bool secret_variable(std::string_view name);
+
 }  // namespace wd

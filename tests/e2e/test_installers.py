@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CACHE_ROOT, SYSTEM_PYTHON, free_port, running, wait_for_http, wheelhouse
+from conftest import (CACHE_ROOT, SYSTEM_PYTHON, App, free_port, make_shared_dir, running, wait_for_http,
+                      wheelhouse)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "installers"
 # Tools warpdrive installs are shared by the tests of a run and kept between runs.
@@ -86,9 +87,10 @@ CASES = [
     ("pipenv", {}, "Installing dependencies with pipenv (Pipfile.lock)"),
     ("pdm", {}, "Installing dependencies with pdm (pdm.lock)"),
     ("pylock", {}, "Installing dependencies with uv (pylock.toml)"),
-    ("requirements", {}, "Installing dependencies with pip (requirements.txt)"),
-    ("requirements", {"WARPDRIVE_INSTALLER": "uv"}, "Installing dependencies with uv (requirements.txt)"),
-    ("pyproject", {}, "Installing the application with pip (editable, pyproject.toml)"),
+    ("requirements", {}, "Installing dependencies with uv (requirements.txt)"),
+    ("requirements", {"WARPDRIVE_INSTALLER": "pip"}, "Installing dependencies with pip (requirements.txt)"),
+    ("pyproject", {}, "Installing the application with uv (editable, pyproject.toml)"),
+    ("pyproject", {"WARPDRIVE_INSTALLER": "pip"}, "Installing the application with pip (editable, pyproject.toml)"),
 ]
 
 
@@ -154,6 +156,75 @@ def test_missing_tool_is_provisioned_outside_the_app_then_reused(app, shared_tmp
     # Another version on request: installed beside the first.
     dry = app.run("build", "--dry-run", env=dict(env, WARPDRIVE_UV_VERSION="0.13.8"), check=True)
     assert f"tool uv 0.13.8 (WARPDRIVE_UV_VERSION): {tools}/uv-0.13.8 (to be installed there)" in dry.stdout
+
+
+def test_pipfile_without_lock_is_installed_unlocked(app):
+    shutil.copy(FIXTURES / "pipenv" / "Pipfile", app.src / "Pipfile")
+    app.write("app.py", APP_PY)
+    env = installer_env(app)
+    r = build(app, env)
+    assert " -----> Installing dependencies with pipenv (Pipfile, no Pipfile.lock: unlocked)" in r.stdout
+    assert (f"warpdrive: warning: {app.src}/Pipfile has no Pipfile.lock: its packages are installed as the "
+            "Pipfile states them, unlocked (pipenv install --skip-lock)") in r.stderr
+    assert installed(app, "six") == "1.16.0"
+    assert not (app.src / "Pipfile.lock").exists()  # nothing written into the source
+    assert sorted(str(p.relative_to(app.root)) for p in app.root.rglob("pyvenv.cfg")) == ["pyvenv.cfg"]
+    # A requirements.txt beside it is what is installed (as the original did).
+    app.write("requirements.txt", "iniconfig==2.0.0\n")
+    dry = app.run("build", "--dry-run", env=env, check=True)
+    assert "Installing dependencies with uv (requirements.txt)" in dry.stdout
+    assert "with pipenv" not in dry.stdout
+
+
+# --- uv, the default installer of requirement files --------------------------
+
+def test_uv_default_honours_constraints_editables_and_the_wheelhouse_offline(app):
+    # A constraint file and the project itself, editable, from requirements.txt.
+    app.write("requirements.txt", "-c constraints.txt\nsix\n-e .\n")
+    app.write("constraints.txt", "six==1.16.0\n")
+    app.write("pyproject.toml", (FIXTURES / "pyproject" / "pyproject.toml").read_text()
+              .replace('dependencies = ["six==1.16.0"]', "dependencies = []"))
+    app.write("app.py", APP_PY)
+    env = installer_env(app)
+    r = build(app, env)
+    assert " -----> Installing dependencies with uv (requirements.txt)" in r.stdout
+    assert installed(app, "six") == "1.16.0"
+    assert installed(app, "fixture-pyproject") == "0.1.0"
+    assert serve_and_get(app, env) == "six 1.16.0"
+
+
+def test_uv_default_installs_offline_from_the_wheelhouse(app):
+    copy_fixture(app, "requirements")
+    house = app.src / ".warpdrive" / "wheelhouse"
+    house.mkdir(parents=True)
+    for wheel in wheelhouse("six").glob("six-*.whl"):
+        shutil.copy(wheel, house)
+    # Offline, no cache: everything comes from the wheelhouse.
+    env = installer_env(app, WARPDRIVE_PIP_NO_INDEX="1", UV_NO_CACHE="1", PIP_INDEX_URL="http://127.0.0.1:9/simple/")
+    dry = app.run("build", "--dry-run", env=env, check=True)
+    assert f"--find-links {house} --no-index -r {app.src}/requirements.txt" in dry.stdout
+    r = build(app, env)
+    assert " -----> Installing dependencies with uv (requirements.txt)" in r.stdout
+    assert installed(app, "six") == "1.16.0"
+
+
+@pytest.mark.parametrize("case,extra,reason", [
+    ("editable VCS", {}, "requirements.txt has an editable VCS requirement "
+                         "('-e git+https://example.invalid/x.git#egg=x'), which uv does not install"),
+    ("pip-only variable", {"PIP_NO_BINARY": ":all:"}, "PIP_NO_BINARY is set, which uv does not read"),
+    ("offline with system site packages", {"WARPDRIVE_PIP_NO_INDEX": "1", "WARPDRIVE_SYSTEM_SITE_PACKAGES": "1"},
+     "WARPDRIVE_PIP_NO_INDEX and WARPDRIVE_SYSTEM_SITE_PACKAGES are set, and uv does not count the system site "
+     "packages as installed"),
+    ("offline without uv", {"WARPDRIVE_PIP_NO_INDEX": "1", "WARPDRIVE_TOOLS_DIR": "/nonexistent/tools",
+                            "PATH": "/usr/bin:/bin"},
+     "WARPDRIVE_PIP_NO_INDEX is set and uv is not installed, which offline it cannot be"),
+])
+def test_pip_where_uv_would_differ(app, case, extra, reason):
+    app.write("requirements.txt", "six==1.16.0\n" + ("-e git+https://example.invalid/x.git#egg=x\n"
+                                                       if case == "editable VCS" else ""))
+    dry = app.run("build", "--dry-run", env=installer_env(app, **extra), check=True)
+    assert f"  installer: pip (no lock file; pip, not uv, for requirement files: {reason})\n" in dry.stdout
+    assert "Installing dependencies with pip (requirements.txt)" in dry.stdout
 
 
 # --- A private index on 127.0.0.1 that wants a password -----------------------
@@ -304,3 +375,52 @@ def test_python_version_chooses_the_interpreter_and_recreates_the_virtualenv(app
                               "import sys; print('%d.%d' % sys.version_info[:2])"],
                              capture_output=True, text=True).stdout.strip()
     assert version == default
+
+
+def test_poetry_private_source_credentials_pass_through_masked(app, shared_tmp):
+    """A Poetry source that wants a password gets it from
+    POETRY_HTTP_BASIC_<SOURCE>_USERNAME/_PASSWORD, which warpdrive passes
+    through and never prints nor stores."""
+    # Poetry itself comes from the public index (in another app root, so that
+    # this one's virtualenv holds nothing yet).
+    other = App(make_shared_dir(shared_tmp / "provision"), app.binary)
+    shutil.copytree(FIXTURES / "poetry", other.src, dirs_exist_ok=True)
+    build(other, installer_env(other))
+    poetry = SHARED_TOOLS / "poetry-2.5.1" / "bin" / "poetry"
+    app.write("app.py", APP_PY)
+    with private_index(wheelhouse("six")) as url:
+        plain = url.replace(f"{USER}:{PASSWORD}@", "")
+        app.write("pyproject.toml", f"""\
+[project]
+name = "fixture-poetry-private"
+version = "0.1.0"
+requires-python = ">=3.9"
+dependencies = ["six==1.16.0"]
+
+[tool.poetry]
+package-mode = false
+
+[[tool.poetry.source]]
+name = "private"
+url = "{plain}"
+priority = "primary"
+""")
+        creds = dict(POETRY_HTTP_BASIC_PRIVATE_USERNAME=USER, POETRY_HTTP_BASIC_PRIVATE_PASSWORD=PASSWORD)
+        # Fresh Poetry caches: every file comes from the index.
+        env = installer_env(app, WARPDRIVE_DEBUG="1", POETRY_CACHE_DIR=str(shared_tmp / "poetry-cache"), **creds)
+        # The lock file names the source, whose URL holds this run's port: made now.
+        lock = subprocess.run([str(poetry), "lock", "--no-interaction"], cwd=app.src, capture_output=True,
+                              text=True, env=dict(env, POETRY_CACHE_DIR=str(shared_tmp / "lock-cache")), timeout=300)
+        assert lock.returncode == 0, lock.stdout + lock.stderr
+        dry = app.run("build", "--dry-run", env=env, check=True)
+        # Without the credentials the index refuses Poetry: they are what makes the next build work.
+        denied = app.run("build", env=installer_env(app, POETRY_CACHE_DIR=str(shared_tmp / "c3")), timeout=600)
+        r = build(app, env)
+    assert " -----> Installing dependencies with poetry (poetry.lock)" in r.stdout
+    assert installed(app, "six") == "1.16.0"
+    assert denied.returncode != 0, denied.stdout
+    assert "Unable to find installation candidates for six (1.16.0)" in denied.stdout + denied.stderr
+    assert "env POETRY_HTTP_BASIC_PRIVATE_PASSWORD: ****\n" in dry.stdout
+    assert f"env POETRY_HTTP_BASIC_PRIVATE_USERNAME: {USER}\n" in dry.stdout
+    assert PASSWORD not in dry.stdout + dry.stderr + r.stdout + r.stderr
+    assert files_containing(app.root, PASSWORD.encode()) == []

@@ -253,6 +253,70 @@ TEST(BuildInstallers, RequirementsBesideALockFileAreNotInstalledUnlessNamed) {
   EXPECT_TRUE(plan->tools.empty());
 }
 
+TEST(BuildInstallers, UvIsTheDefaultForRequirementsUnlessPipIsNeeded) {
+  TempDir dir;
+  AppEnvironment e = installer_environment(dir);
+  e.env.set("PIP_CONFIG_FILE", "/dev/null");  // this machine's pip configuration counts for nothing here
+  dir.write("src/requirements.txt", "six\n");
+  auto plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_EQ(plan->installer, "pip");
+  EXPECT_EQ(plan->installer_why, "no lock file; pip, not uv, for requirement files: WARPDRIVE_PIP_NO_INDEX is set "
+                                 "and uv is not installed, which offline it cannot be");
+  e.settings.pip_no_index = false;
+  plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_EQ(plan->installer, "uv");
+  EXPECT_EQ(plan->installer_why,
+            "no lock file; uv, the default for requirement files (WARPDRIVE_INSTALLER=pip for pip)");
+  ASSERT_EQ(plan->installs.size(), 1u);
+  EXPECT_EQ(plan->installs[0].tool, "uv pip install");
+  ASSERT_EQ(plan->tools.size(), 1u);
+  EXPECT_TRUE(plan->tools[0].provision);  // installed into the tools directory first
+  // pip's index settings reach uv in its words.
+  e.env.set("PIP_INDEX_URL", "https://u:p@mirror.example/simple/");
+  e.env.set("PIP_TRUSTED_HOST", "mirror.example");
+  plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->installs[0].env.get_or("UV_INDEX_URL", ""), "https://u:p@mirror.example/simple/");
+  EXPECT_EQ(plan->installs[0].env.get_or("UV_INSECURE_HOST", ""), "mirror.example");
+  // A pip setting uv does not read: pip.
+  e.env.set("PIP_NO_BINARY", ":all:");
+  plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->installer, "pip");
+  EXPECT_EQ(plan->installer_why, "no lock file; pip, not uv, for requirement files: PIP_NO_BINARY is set, which uv "
+                                 "does not read");
+  e.env.unset("PIP_NO_BINARY");
+  // ... or in pip's configuration file.
+  dir.write("pip.conf", "[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n");
+  e.env.set("PIP_CONFIG_FILE", (dir.path() / "pip.conf").string());
+  plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->installer, "uv");  // cert: uv gets it as SSL_CERT_FILE
+  dir.write("pip.conf", "[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n[install]\nno-binary = :all:\n");
+  plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->installer, "pip");
+  EXPECT_EQ(plan->installer_why, "no lock file; pip, not uv, for requirement files: pip's configuration file " +
+                                     (dir.path() / "pip.conf").string() + " sets no-binary, which uv does not read");
+  e.env.set("PIP_CONFIG_FILE", "/dev/null");
+  // An editable VCS requirement, in an included file: pip.
+  dir.write("src/requirements.txt", "six\n-r more.txt\n");
+  dir.write("src/more.txt", "-e git+https://example.invalid/x.git#egg=x\n");
+  plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->installer, "pip");
+  EXPECT_EQ(plan->installs[0].tool, "pip install");
+  // WARPDRIVE_INSTALLER=pip: pip, whatever else.
+  dir.write("src/more.txt", "\n");
+  e.env.set("WARPDRIVE_INSTALLER", "pip");
+  plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->installer, "pip");
+  EXPECT_EQ(plan->installer_why, "WARPDRIVE_INSTALLER=pip");
+}
+
 TEST(BuildInstallers, UvInstallsRequirementsAndTheToolVersionIsPinnable) {
   TempDir dir;
   AppEnvironment e = installer_environment(dir);

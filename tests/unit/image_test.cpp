@@ -10,6 +10,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "image/builders.hpp"
 #include "temp_dir.hpp"
 #include "image/s2i_build.hpp"
 #include "image/s2i_source.hpp"
@@ -304,6 +305,71 @@ TEST(ScriptsUrlOption, ImageFileDirectoryAndHttp) {
   EXPECT_EQ(parse_scripts_url("image://relative", dir).error().message,
             "scripts URL 'image://relative' names no absolute directory");
   fs::remove_all(dir);
+}
+
+// Which builder image: the options first, then the Python the app asks for.
+using BuilderChoiceTest = SourceTree;
+
+TEST_F(BuilderChoiceTest, TheAppsPythonPicksTheBuilder) {
+  EnvVars env;
+  auto none = choose_builder(env, root, "");
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_EQ(none->image, std::string(kDefaultBuilderImage));
+  EXPECT_EQ(none->origin.rfind("default: the application asks for no Python version", 0), 0u) << none->origin;
+
+  write(".python-version", "3.13\n");
+  auto c = choose_builder(env, root, "");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->image, "localhost/warpdrive-python3.13:latest");
+  EXPECT_EQ(c->origin, "Python 3.13 for 3.13 (.python-version), Debian 13 (trixie)");
+  EXPECT_EQ(c->build_command, "image/build.sh --python 3.13");
+
+  write(".python-version", "3.11.9\n");  // the patch release is Debian's
+  c = choose_builder(env, root, "");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->image, "localhost/warpdrive-python3.11:latest");
+
+  // A range: the default builder when it is in it, else the highest that is.
+  fs::remove(root / ".python-version");
+  write("pyproject.toml", "[project]\nname = 'x'\nrequires-python = '>=3.10'\n");
+  c = choose_builder(env, root, "");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->image, "localhost/warpdrive-python3.11:latest");
+  write("pyproject.toml", "[project]\nname = 'x'\nrequires-python = '>=3.12'\n");
+  c = choose_builder(env, root, "");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->image, "localhost/warpdrive-python3.13:latest");
+}
+
+TEST_F(BuilderChoiceTest, AVersionNoBuilderHasIsRefusedWithTheList) {
+  write("runtime.txt", "python-3.9.18\n");
+  EnvVars env;
+  auto c = choose_builder(env, root, "");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().message,
+            "the application asks for Python 3.9.18 (runtime.txt), and no builder image has it; the builders are: "
+            "localhost/warpdrive-python3.11:latest (Python 3.11, Debian 12 (bookworm)), "
+            "localhost/warpdrive-python3.13:latest (Python 3.13, Debian 13 (trixie)); change the version asked "
+            "for, or name a builder with --builder-image");
+}
+
+TEST_F(BuilderChoiceTest, OptionFileAndVariableWinOverThePython) {
+  write(".python-version", "3.9\n");  // no builder has it, and nothing asks
+  EnvVars env;
+  env.set("WARPDRIVE_BUILDER_IMAGE", "from-variable");
+  auto c = choose_builder(env, root, "");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->image, "from-variable");
+  EXPECT_EQ(c->origin, "WARPDRIVE_BUILDER_IMAGE");
+  write(".warpdrive/builder_image", "from-file\n");
+  c = choose_builder(env, root, "");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->image, "from-file");
+  EXPECT_EQ(c->origin, ".warpdrive/builder_image");
+  c = choose_builder(env, root, "from-option");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->image, "from-option");
+  EXPECT_EQ(c->origin, "--builder-image");
 }
 
 }  // namespace

@@ -32,6 +32,9 @@ constexpr LockFile kLockFiles[] = {
     // PEP 751; uv installs it (`uv pip install -r pylock.toml`), pip 25 cannot yet.
     {"pylock.toml", "uv"},
 };
+// A Pipfile without its lock: installed with `pipenv install --skip-lock`
+// when nothing else installs dependencies, or when Pipenv is asked for.
+constexpr LockFile kPipfileWithoutLock = {"Pipfile", "pipenv"};
 
 // The tools warpdrive can install for itself, and the version it installs
 // unless WARPDRIVE_<TOOL>_VERSION says otherwise.
@@ -227,6 +230,14 @@ void translate_index_settings(EnvVars& env, std::string_view installer) {
     if (!env.has("UV_DEFAULT_INDEX")) copy("PIP_INDEX_URL", "UV_INDEX_URL");
     copy("PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL");
     copy("PIP_FIND_LINKS", "UV_FIND_LINKS");
+    copy("PIP_TRUSTED_HOST", "UV_INSECURE_HOST");
+    copy("PIP_CONSTRAINT", "UV_CONSTRAINT");
+    copy("PIP_DEFAULT_TIMEOUT", "UV_HTTP_TIMEOUT");
+    copy("PIP_CERT", "SSL_CERT_FILE");
+    copy("PIP_REQUIRE_HASHES", "UV_REQUIRE_HASHES");
+    if (env.is_set("PIP_NO_INDEX") && !env.has("UV_NO_INDEX")) env.set("UV_NO_INDEX", "1");
+    if (env.is_set("PIP_NO_CACHE_DIR") && !env.has("UV_NO_CACHE")) env.set("UV_NO_CACHE", "1");
+    if (env.is_set("PIP_PRE") && !env.has("UV_PRERELEASE")) env.set("UV_PRERELEASE", "allow");
   } else if (installer == "pdm") {
     copy("PIP_INDEX_URL", "PDM_PYPI_URL");
   } else if (installer == "pipenv") {
@@ -247,6 +258,95 @@ bool index_variable(const std::string& name) {
                                               name.compare(name.size() - 8, 8, "_VERSION") == 0);
 }
 
+
+// pip's settings uv gets in its own words (translate_index_settings), and
+// those that change nothing about what is installed.
+bool pip_setting_uv_honours(std::string_view key) {
+  static const std::string_view kKeys[] = {
+      // mapped
+      "index-url", "extra-index-url", "find-links", "trusted-host", "constraint", "default-timeout", "timeout",
+      "cert", "require-hashes", "no-index", "no-cache-dir", "pre",
+      // no effect on the result
+      "cache-dir", "disable-pip-version-check", "no-input", "quiet", "verbose", "progress-bar", "root-user-action",
+      "no-color", "retries", "exists-action", "no-warn-script-location", "src", "log", "python-version-check"};
+  for (auto k : kKeys)
+    if (k == key) return true;
+  return false;
+}
+
+// "PIP_EXTRA_INDEX_URL" -> "extra-index-url".
+std::string pip_key(std::string_view variable) {
+  std::string key(variable.substr(4));
+  for (char& c : key) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
+}
+
+// pip's configuration files that exist (PIP_CONFIG_FILE, the site-wide,
+// per-user and virtualenv ones); PIP_CONFIG_FILE=/dev/null reads none.
+std::vector<fs::path> pip_config_files(const EnvVars& env, const fs::path& app_root) {
+  std::vector<fs::path> out;
+  if (env.is_set("PIP_CONFIG_FILE")) {
+    fs::path f = env.get_or("PIP_CONFIG_FILE", "");
+    if (f == "/dev/null") return out;
+    if (is_file(f)) out.push_back(f);
+  }
+  fs::path home = env.get_or("HOME", "/");
+  fs::path xdg = env.is_set("XDG_CONFIG_HOME") ? fs::path(env.get_or("XDG_CONFIG_HOME", "")) : home / ".config";
+  for (const fs::path& f : {fs::path("/etc/xdg/pip/pip.conf"), fs::path("/etc/pip.conf"), home / ".pip" / "pip.conf",
+                            xdg / "pip" / "pip.conf", app_root / "pip.conf"})
+    if (is_file(f)) out.push_back(f);
+  return out;
+}
+
+// Why the requirement files (and the editable application) cannot be given
+// to uv instead of pip, or "" when they can: docs/build.md, "pip or uv for
+// requirements.txt". `uv_ready`: uv is on PATH or in the tools directory.
+std::string uv_gap(const AppEnvironment& e, const std::vector<fs::path>& files, bool uv_ready) {
+  const Settings& s = e.settings;
+  if (s.pip_no_index && !uv_ready)
+    return "WARPDRIVE_PIP_NO_INDEX is set and uv is not installed, which offline it cannot be";
+  if (s.pip_no_index && e.env.is_set("WARPDRIVE_SYSTEM_SITE_PACKAGES"))
+    return "WARPDRIVE_PIP_NO_INDEX and WARPDRIVE_SYSTEM_SITE_PACKAGES are set, and uv does not count the system "
+           "site packages as installed";
+  for (const auto& [name, value] : e.env.vars())
+    if (name.rfind("PIP_", 0) == 0 && name != "PIP_CONFIG_FILE" && !pip_setting_uv_honours(pip_key(name)))
+      return fmt::format("{} is set, which uv does not read", name);
+  for (const auto& f : pip_config_files(e.env, s.app_root)) {
+    auto text = read_file_if_exists(f);
+    if (!text || !*text) continue;
+    std::istringstream in(**text);
+    for (std::string line; std::getline(in, line);) {
+      std::string t = trim(line);
+      if (t.empty() || t[0] == '#' || t[0] == ';' || t[0] == '[') continue;
+      auto eq = t.find_first_of("=:");
+      if (eq == std::string::npos) continue;  // a continuation line
+      std::string key = trim(std::string_view(t).substr(0, eq));
+      for (char& c : key) c = c == '_' ? '-' : c;
+      if (!pip_setting_uv_honours(key))
+        return fmt::format("pip's configuration file {} sets {}, which uv does not read", f.string(), key);
+    }
+  }
+  for (const auto& file : files)
+    for (const auto& f : requirement_closure(file)) {
+      auto text = read_file_if_exists(f);
+      if (!text || !*text) continue;
+      for (const auto& line : requirement_lines(**text)) {
+        std::string t = trim(line);
+        bool editable = t.rfind("-e", 0) == 0 || t.rfind("--editable", 0) == 0;
+        bool vcs = t.find("git+") != std::string::npos || t.find("hg+") != std::string::npos ||
+                   t.find("svn+") != std::string::npos || t.find("bzr+") != std::string::npos;
+        if (editable && vcs)
+          return fmt::format("{} has an editable VCS requirement ('{}'), which uv does not install",
+                             display(s.src_root, f), t);
+        for (std::string_view opt : {"--global-option", "--install-option", "--use-feature", "--src", "--trusted-host",
+                                     "--config-settings", "--prefer-binary"})
+          if (t.find(opt) != std::string::npos)
+            return fmt::format("{} uses {}, which uv does not read from requirement files", display(s.src_root, f),
+                               opt);
+      }
+    }
+  return "";
+}
 }  // namespace
 
 fs::path tools_dir(const EnvVars& env) {
@@ -378,10 +478,19 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
     } else {
       installer = "pip";
       origin = "no lock file";
+      bool requirement_files = false;
+      for (const auto& name : s.pip_packages)
+        requirement_files = requirement_files || is_file(fs::path(name).is_absolute() ? fs::path(name) : s.src_root / name);
+      if (!requirement_files && is_file(s.src_root / "Pipfile")) {
+        lock = &kPipfileWithoutLock;
+        installer = "pipenv";
+        origin = "Pipfile without Pipfile.lock";
+      }
     }
   } else {
     for (auto* l : present)
       if (l->installer == installer && !lock) lock = l;  // uv: uv.lock before pylock.toml
+    if (!lock && installer == "pipenv" && is_file(s.src_root / "Pipfile")) lock = &kPipfileWithoutLock;
     if (!lock && installer != "pip" && installer != "uv") {
       std::string file;
       for (const auto& l : kLockFiles)
@@ -395,6 +504,29 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
     if (!ignored.empty())
       plan.warnings.push_back(fmt::format("ignoring {} in {}: {} chooses {}", join(ignored, ", "), s.src_root.string(),
                                           origin, lock ? std::string(lock->file) : "the requirements files"));
+  }
+  // The installer of requirement files (and of the editable application):
+  // WARPDRIVE_INSTALLER=pip or uv says; otherwise uv, measured three times
+  // faster than pip, unless something the build relies on is pip's only.
+  std::string req_installer = installer == "uv" ? "uv" : "pip";
+  if (e.env.get_or("WARPDRIVE_INSTALLER", "auto") == "auto" && installer != "uv") {
+    std::vector<fs::path> files;
+    for (const auto& name : s.pip_packages) {
+      fs::path file = fs::path(name).is_absolute() ? fs::path(name) : s.src_root / name;
+      if (is_file(file)) files.push_back(file);
+    }
+    WD_ASSIGN(ToolPlan uv, resolve_tool(e.env, "uv"));
+    std::string gap = uv_gap(e, files, !uv.provision);
+    req_installer = gap.empty() ? "uv" : "pip";
+    std::string why = gap.empty() ? "uv, the default for requirement files (WARPDRIVE_INSTALLER=pip for pip)"
+                                  : "pip, not uv, for requirement files: " + gap;
+    bool named = !(s.pip_packages.size() == 1 && s.pip_packages[0] == "requirements.txt");
+    if (!lock) {
+      installer = req_installer;
+      origin = "no lock file; " + why;
+    } else if (named && !files.empty()) {
+      origin += "; " + why;  // WARPDRIVE_PIP_PACKAGES' files are installed after the lock file
+    }
   }
   plan.installer = installer;
   plan.installer_why = origin;
@@ -448,7 +580,14 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
       step.argv = {tool.string(), "sync", "--only", "main", "--no-interaction", "--compile"};
       step.env.set("POETRY_VIRTUALENVS_CREATE", "false");
     } else if (lock->installer == "pipenv") {
-      step.argv = {tool.string(), "install", "--deploy"};
+      step.argv = {tool.string(), "install", lock == &kPipfileWithoutLock ? "--skip-lock" : "--deploy"};
+      if (lock == &kPipfileWithoutLock) {
+        step.title = "Installing dependencies with pipenv (Pipfile, no Pipfile.lock: unlocked)";
+        plan.warnings.push_back(fmt::format("{} has no Pipfile.lock: its packages are installed as the Pipfile "
+                                            "states them, unlocked (pipenv install --skip-lock); run `pipenv lock` "
+                                            "and commit Pipfile.lock for reproducible builds",
+                                            (s.src_root / "Pipfile").string()));
+      }
       step.env.set("PIPENV_VERBOSITY", "-1");
       step.env.set("PIPENV_YES", "1");
       if (is_dir(wheelhouse)) step.env.set("PIP_FIND_LINKS", wheelhouse.string());
@@ -475,7 +614,6 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
   bool have_requirements = false;
   // (Settings export WARPDRIVE_PIP_PACKAGES, so "named" means: other than the default.)
   bool explicit_packages = !(s.pip_packages.size() == 1 && s.pip_packages[0] == "requirements.txt");
-  std::string req_installer = installer == "uv" ? "uv" : "pip";
   for (const auto& name : s.pip_packages) {
     fs::path file = fs::path(name).is_absolute() ? fs::path(name) : s.src_root / name;
     if (is_dir(file)) return make_error(fmt::format("{} (from WARPDRIVE_PIP_PACKAGES) is a directory, not a requirements file", file.string()));
@@ -557,7 +695,8 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
   // The environment that changes what the installers do; index URLs without
   // their passwords (the location matters, a rotated password does not).
   for (const auto& [name, value] : e.env.vars())
-    if (index_variable(name)) inputs.push_back({"env " + name, mask_credentials(value)});
+    if (index_variable(name))
+      inputs.push_back({"env " + name, secret_variable(name) ? std::string("****") : mask_credentials(value)});
   for (const auto& step : plan.installs) {
     std::string words;
     for (const auto& a : step.argv) words += (words.empty() ? "" : " ") + shell_quote(a);

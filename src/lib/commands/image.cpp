@@ -19,8 +19,11 @@ Result<int> cmd_image(Context& ctx, const Args& args) {
       "is committed as NAME with the run script as its command, the environment from .s2i/environment\n"
       "and -e, and the io.openshift.s2i.build.* labels. A failed assemble tags nothing.\n"
       "NAME defaults to the source directory's name. The builder is --builder-image, else the one\n"
-      "named in .warpdrive/builder_image, else WARPDRIVE_BUILDER_IMAGE, else " +
-          std::string(image::kDefaultBuilderImage) + " (made by image/build.sh).",
+      "named in .warpdrive/builder_image, else WARPDRIVE_BUILDER_IMAGE, else the builder of the Python\n"
+      "version the application asks for (.python-version, runtime.txt, ..., as build reads it):\n"
+      "localhost/warpdrive-python3.11:latest or localhost/warpdrive-python3.13:latest, made by\n"
+      "image/build.sh --python 3.X; asking for none: " +
+          std::string(image::kDefaultBuilderImage) + ".",
       "warpdrive image"};
   image::ImageOptions options;
   bool dry_run = false, json = false;
@@ -71,7 +74,8 @@ Result<int> cmd_image(Context& ctx, const Args& args) {
   }
   if (json) return make_error("--json is only for --dry-run", kExitUsage);
 
-  // Run it.
+  // Run it, saying which builder and why.
+  phase_line(fmt::format("Builder image {} ({})", plan.builder_image, plan.builder_origin));
   WD_TRY(image::execute_plan(ctx, plan));
   return 0;
 }

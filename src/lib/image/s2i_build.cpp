@@ -1,6 +1,8 @@
 #include "s2i_build.hpp"
 
+#include <algorithm>
 #include <array>
+#include <ctime>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <random>
@@ -10,6 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "builders.hpp"
 #include "log.hpp"
 #include "process.hpp"
 #include "shell.hpp"
@@ -27,6 +30,8 @@ constexpr std::string_view kDiscard = "@null";      // stdout_to: thrown away
 // Internal steps are told apart by these `what` texts' first word.
 constexpr std::string_view kExtractStep = "extract the saved artifacts";
 constexpr std::string_view kWriteTarStep = "write the injection tar";
+// The file of the injection tar that carries the build-only variables.
+constexpr std::string_view kBuildEnvFile = ".warpdrive-build-env";
 
 struct NullFd {
   int fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -105,6 +110,22 @@ bool env_has(const ImageConfig& image, std::string_view name) {
 std::string json_array(const std::vector<std::string>& words) { return nlohmann::json(words).dump(); }
 
 
+bool has_build_only(const ImagePlan& plan) {
+  return std::any_of(plan.env.begin(), plan.env.end(), [](const PlannedEnv& e) { return e.build_only; });
+}
+
+// What the container runs: the tar from stdin extracted into the destination,
+// the build-only variables read from it and the file removed (so that it is
+// in no layer), then assemble.
+std::string assemble_shell(const ImagePlan& plan) {
+  std::string out = "tar -C " + shell_quote(plan.destination) + " -xf - && ";
+  if (has_build_only(plan)) {
+    std::string file = shell_quote(plan.destination + "/" + std::string(kBuildEnvFile));
+    out += ". " + file + " && rm -f " + file + " && ";
+  }
+  return out + "exec " + shell_quote(plan.assemble_command);
+}
+
 // The steps for podman and docker: save-artifacts in the previous image,
 // then one `run -i` container fed the tar on stdin, committed, removed.
 void container_engine_steps(ImagePlan& plan) {
@@ -136,6 +157,7 @@ void container_engine_steps(ImagePlan& plan) {
       }
   }
   for (const auto& e : plan.env) {
+    if (e.build_only) continue;
     run.push_back("-e");
     run.push_back(e.name + "=" + e.value);
   }
@@ -145,7 +167,7 @@ void container_engine_steps(ImagePlan& plan) {
   }
   run.push_back(plan.builder.id);
   run.push_back("-c");
-  run.push_back("tar -C " + shell_quote(plan.destination) + " -xf - && exec " + shell_quote(plan.assemble_command));
+  run.push_back(assemble_shell(plan));
   plan.steps.push_back({"run assemble in a container of " + plan.builder_image, run, std::string(kInjectTar), "",
                         false, false});
 
@@ -189,6 +211,7 @@ void buildah_steps(ImagePlan& plan) {
                         std::string(kDiscard), false, false});
   std::vector<std::string> config{"buildah", "config"};
   for (const auto& e : plan.env) {
+    if (e.build_only) continue;
     config.push_back("--env");
     config.push_back(e.name + "=" + e.value);
   }
@@ -208,7 +231,7 @@ void buildah_steps(ImagePlan& plan) {
   run.push_back("--");
   run.push_back("/bin/sh");
   run.push_back("-c");
-  run.push_back("tar -C " + shell_quote(plan.destination) + " -xf - && exec " + shell_quote(plan.assemble_command));
+  run.push_back(assemble_shell(plan));
   plan.steps.push_back({"run assemble in a container of " + plan.builder_image, run, std::string(kInjectTar), "",
                         false, false});
   plan.steps.push_back({"set the run script as the command",
@@ -297,7 +320,7 @@ std::map<std::string, std::string> generated_labels(const SourceInfo& info, cons
   add(ns + "commit.id", info.commit_id);
   add(ns + "commit.ref", info.ref);
   add(ns + "commit.message", info.message);
-  add(ns + "source-location", info.location);
+  add(ns + "source-location", mask_credentials(info.location));  // a remote URL may hold a token
   add(ns + "source-context-dir", info.context_dir);
   return labels;
 }
@@ -401,25 +424,10 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
   WD_ASSIGN(plan.selection, select_source(plan.source_root));
 
   // The builder image: --builder-image, .warpdrive/builder_image,
-  // WARPDRIVE_BUILDER_IMAGE, the default.
-  if (!options.builder_image.empty()) {
-    plan.builder_image = options.builder_image;
-    plan.builder_origin = "--builder-image";
-  } else {
-    fs::path file = plan.source_root / ".warpdrive" / "builder_image";
-    WD_ASSIGN(auto value, read_value_file(file));
-    if (value && !value->empty()) {
-      plan.builder_image = *value;
-      plan.builder_origin = ".warpdrive/builder_image";
-    } else if (auto variable = ctx.inherited.get("WARPDRIVE_BUILDER_IMAGE"); variable && !variable->empty()) {
-      // The original's order: the app's file, then this variable.
-      plan.builder_image = *variable;
-      plan.builder_origin = "WARPDRIVE_BUILDER_IMAGE";
-    } else {
-      plan.builder_image = std::string(kDefaultBuilderImage);
-      plan.builder_origin = "default";
-    }
-  }
+  // WARPDRIVE_BUILDER_IMAGE, the one for the Python the app asks for, the default.
+  WD_ASSIGN(BuilderChoice choice, choose_builder(ctx.inherited, plan.source_root, options.builder_image));
+  plan.builder_image = choice.image;
+  plan.builder_origin = choice.origin;
   WD_ASSIGN(auto builder, inspect_image(ctx, plan.engine, plan.engine_path, plan.builder_image));
   if (!builder) {
     // As S2I does, pull a builder that is not there yet.
@@ -433,9 +441,10 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
     }
     if (!builder)
       return make_error(fmt::format(
-          "builder image '{}' (from {}) not found by {} and could not be pulled; build it with image/build.sh "
+          "builder image '{}' (from {}) not found by {} and could not be pulled; build it with {} "
           "or name another with --builder-image",
-          plan.builder_image, plan.builder_origin, engine_name(plan.engine)));
+          plan.builder_image, plan.builder_origin, engine_name(plan.engine),
+          choice.build_command.empty() ? std::string("image/build.sh") : choice.build_command));
   }
   plan.builder = std::move(*builder);
 
@@ -501,7 +510,7 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
         e.origin = origin;
         return;
       }
-    plan.env.push_back({name, value, origin});
+    plan.env.push_back({name, value, origin, false});
   };
   WD_ASSIGN(auto env_text, read_file_if_exists(plan.source_root / ".s2i" / "environment"));
   if (env_text) {
@@ -514,11 +523,13 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
     add_env(v.name, v.value, "-e");
   }
 
+  for (auto& e : plan.env) e.build_only = secret_variable(e.name) || mask_credentials(e.value) != e.value;
+
   // buildah config expands $VAR in --env values (and rejects "$$"), so a
   // value with '$' cannot reach a buildah-built image as it was written.
   if (plan.engine == Engine::buildah)
     for (const auto& e : plan.env)
-      if (e.value.find('$') != std::string::npos)
+      if (!e.build_only && e.value.find('$') != std::string::npos)
         return make_error(fmt::format("{} ({}): the value '{}' has a '$', which buildah config would expand; "
                                       "build with --engine podman or docker",
                                       e.name, e.origin, e.value));
@@ -643,7 +654,10 @@ std::string describe_plan(const ImagePlan& plan) {
                                        : std::string("yes, but there is no previous image yet"));
   out += "environment:\n";
   if (plan.env.empty()) out += "  (none)\n";
-  for (const auto& e : plan.env) out += fmt::format("  {}={}  ({})\n", e.name, shell_quote(e.value), e.origin);
+  for (const auto& e : plan.env)
+    out += fmt::format("  {}={}  ({}{})\n", e.name,
+                       secret_variable(e.name) ? std::string("****") : shell_quote(mask_credentials(e.value)), e.origin,
+                       e.build_only ? "; holds a credential: for assemble only, not kept in the image" : "");
   out += "labels:\n";
   for (const auto& [k, v] : plan.labels) out += fmt::format("  {}={}\n", k, shell_quote(v));
   out += "steps:\n";
@@ -691,7 +705,10 @@ std::string plan_json(const ImagePlan& plan) {
   j["previous_image"] = plan.previous_image;
   j["previous_image_id"] = plan.previous ? plan.previous->id : "";
   nlohmann::ordered_json env = nlohmann::ordered_json::array();
-  for (const auto& e : plan.env) env.push_back({{"name", e.name}, {"value", e.value}, {"origin", e.origin}});
+  for (const auto& e : plan.env)
+    env.push_back({{"name", e.name}, {"value", secret_variable(e.name) ? std::string("****") : mask_credentials(e.value)},
+                   {"origin", e.origin},
+                   {"build_only", e.build_only}});
   j["env"] = env;
   nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
   for (const auto& s : plan.skipped_env_lines) skipped.push_back({{"line", s.line}, {"text", s.text}, {"reason", s.reason}});
@@ -755,6 +772,12 @@ Status write_injection(const ImagePlan& plan, const fs::path& work, bool with_ar
   } closer{fd};
   TarWriter tar(fd, tarball.string());
   WD_TRY(tar.add_tree("src", plan.source_root, plan.selection.entries));
+  if (has_build_only(plan)) {
+    std::string text;
+    for (const auto& e : plan.env)
+      if (e.build_only) text += "export " + e.name + "=" + shell_quote(e.value) + "\n";
+    WD_TRY(tar.add_data(kBuildEnvFile, text, 0600, ::time(nullptr)));
+  }
   // scripts/: each from --scripts-url (a local directory, or downloaded into
   // WORKDIR/scripts) when it has it, else from the source's .s2i/bin.
   std::vector<std::pair<std::string, fs::path>> scripts;

@@ -84,8 +84,15 @@ struct ScriptsLocation {
 Result<ScriptsLocation> parse_scripts_url(const std::string& url, const fs::path& cwd);
 
 // One environment variable of the build and where it came from.
+// A value holding a credential (a URL with a password or token, as
+// mask_credentials finds them: PIP_INDEX_URL=https://user:pw@host/..., or a
+// variable secret_variable names, such as POETRY_HTTP_BASIC_X_PASSWORD) is
+// given to assemble only, in a file of the injection tar that is read and
+// removed before assemble starts: never in the output image's environment,
+// its layers, the engine's command lines, or what warpdrive prints.
 struct PlannedEnv {
   std::string name, value, origin;  // origin: ".s2i/environment line N" or "-e"
+  bool build_only = false;          // holds a credential: for assemble only
 };
 
 // One step of the plan: an engine command, or work warpdrive does itself.
