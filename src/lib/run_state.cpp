@@ -77,6 +77,7 @@ std::string render_run_state(const RunState& state) {
   j["child"] = process(state.child);
   j["listeners"] = nlohmann::json::array();
   for (const auto& l : state.listeners) j["listeners"].push_back({{"address", l.address}, {"port", l.port}});
+  if (!state.failure_file.empty()) j["failure_file"] = state.failure_file.string();
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
@@ -91,6 +92,7 @@ Result<RunState> parse_run_state(std::string_view json_text) {
     s.supervisor = process(j.at("supervisor"));
     s.child = process(j.at("child"));
     for (const auto& l : j.at("listeners")) s.listeners.push_back({l.at("address").get<std::string>(), l.at("port").get<uint16_t>()});
+    if (j.contains("failure_file")) s.failure_file = j.at("failure_file").get<std::string>();
     return s;
   } catch (const nlohmann::json::exception& e) {
     return make_error(fmt::format("not a warpdrive run state ({})", e.what()));
@@ -110,6 +112,14 @@ Status save_run_state(const fs::path& app_root, const RunState& state) {
   fs::path path = run_state_path(app_root);
   WD_TRY(make_dirs(path.parent_path()));
   return write_file_atomic(path, render_run_state(state), 0664);
+}
+
+std::optional<std::string> recorded_failure(const RunState& state) {
+  if (state.failure_file.empty()) return std::nullopt;
+  auto text = read_file_if_exists(state.failure_file);
+  if (!text || !*text || (*text)->empty()) return std::nullopt;
+  std::string line = (*text)->substr(0, (*text)->find('\n'));
+  return line.empty() ? std::string("the application failed to import") : line;
 }
 
 void remove_run_state(const fs::path& app_root) {
@@ -181,7 +191,7 @@ int RunStateWatch::tick(pid_t child) {
     auto me = process_id(::getpid());
     auto it = process_id(child);
     if (!me || !it) return kSeekingMs;
-    state_ = RunState{server_, *me, *it, {}};
+    state_ = RunState{server_, *me, *it, {}, failure_file_};
   } else {
     auto now = listening_ports(child);
     if (written_ && now == state_->listeners) return state_->listeners.empty() ? kSeekingMs : kWatchingMs;

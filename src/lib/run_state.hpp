@@ -37,7 +37,14 @@ struct RunState {
   ProcessId supervisor;           // warpdrive start
   ProcessId child;                // the server (or app) it supervises
   std::vector<Listener> listeners;  // empty until the server listens
+  // Not empty once the application failed to import in a server that keeps
+  // running (see LaunchPlan::failure_file); empty path when there is none.
+  fs::path failure_file;
 };
+
+// The first line of the failure file, when it is not empty: why the server
+// that still runs cannot serve.
+std::optional<std::string> recorded_failure(const RunState& state);
 
 fs::path run_state_path(const fs::path& app_root);
 
@@ -65,7 +72,8 @@ std::vector<Listener> parse_proc_net_tcp(std::string_view text, bool ipv6,
 // records them when they change.
 class RunStateWatch {
  public:
-  RunStateWatch(fs::path app_root, std::string server) : app_root_(std::move(app_root)), server_(std::move(server)) {}
+  RunStateWatch(fs::path app_root, std::string server, fs::path failure_file = {})
+      : app_root_(std::move(app_root)), server_(std::move(server)), failure_file_(std::move(failure_file)) {}
   // Called by the supervision loop while the child runs; returns the
   // milliseconds until the next call, or -1 when no further call is wanted.
   int tick(pid_t child);
@@ -74,6 +82,7 @@ class RunStateWatch {
  private:
   fs::path app_root_;
   std::string server_;
+  fs::path failure_file_;
   std::optional<RunState> state_;
   bool written_ = false;
 };

@@ -1,5 +1,5 @@
 """ASGI applications under the ASGI servers (issue 11): FastAPI, Starlette,
-Quart, Django's asgi.py and Channels, each served by uvicorn, hypercorn,
+Quart, Litestar, Django's asgi.py and Channels, each served by uvicorn, hypercorn,
 daphne and granian from the package index (pinned in conftest.PINS).
 
 Every test gets a fresh virtualenv at its app root that is layered on one
@@ -18,8 +18,8 @@ import pytest
 from conftest import (ARBITRARY_UID, SYSTEM_PYTHON, free_port, http_get, make_venv, process_output, pypi_venv,
                       running, stop_and_check, wait_for_http)
 
-PACKAGES = ("fastapi", "starlette", "quart", "uvicorn", "hypercorn", "daphne", "granian", "websockets", "django",
-            "channels", "servestatic")
+PACKAGES = ("fastapi", "starlette", "quart", "litestar", "uvicorn", "hypercorn", "daphne", "granian", "websockets",
+            "django", "channels", "servestatic")
 SERVERS = ["uvicorn", "hypercorn", "daphne", "granian"]
 # Daphne does not implement the lifespan protocol.
 LIFESPAN_SERVERS = {"uvicorn", "hypercorn", "granian"}
@@ -104,6 +104,19 @@ async def home():
     return {"framework": "quart"}
 '''
 
+# Litestar, under a name no convention would guess.
+LITESTAR_APP = '''\
+from litestar import Litestar, get
+
+
+@get("/")
+async def home() -> dict:
+    return {"framework": "litestar"}
+
+
+odd_name_for_a_litestar_app = Litestar(route_handlers=[home])
+'''
+
 
 def start_server(app, server: str | None, port: int, **env):
     extra = {"WARPDRIVE_HTTP_PORT": port, **env}
@@ -169,8 +182,9 @@ def test_fastapi_lifespan_and_stop(app, shared_tmp, server):
 
 @pytest.mark.parametrize("server", SERVERS)
 @pytest.mark.parametrize("framework,source,module", [("starlette", STARLETTE_APP, "asgi.py"),
-                                                     ("quart", QUART_APP, "main.py")])
-def test_starlette_and_quart(app, server, framework, source, module):
+                                                     ("quart", QUART_APP, "main.py"),
+                                                     ("litestar", LITESTAR_APP, "main.py")])
+def test_starlette_quart_and_litestar(app, server, framework, source, module):
     layer_venv(app)
     app.write(module, source)
     port = free_port()
@@ -443,3 +457,14 @@ def test_static_mount_for_an_asgi_app_with_content_type_caching_and_compression(
         assert gzip.decompress(body).decode() == css
         stop_and_check(proc, timeout=5.0)
     assert "static files: /assets/ from" in process_output(proc)
+
+
+def test_s2i_usage_names_the_asgi_servers_and_the_detection_rule(tmp_path):
+    usage = Path(__file__).resolve().parents[2] / "s2i" / "bin" / "usage"
+    r = subprocess.run(["/bin/sh", str(usage)], capture_output=True, text=True,
+                       env={"PATH": os.environ["PATH"], "WARPDRIVE_APP_ROOT": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    for server in ("mod_wsgi", "gunicorn", "uwsgi", "waitress", *SERVERS):
+        assert server in r.stdout, server
+    assert "granian (the default)" in r.stdout
+    assert "imports the module to decide whether it is ASGI or WSGI" in r.stdout

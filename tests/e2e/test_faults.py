@@ -53,6 +53,7 @@ STOP_CASES = {
     "gunicorn": StopCase({"wsgi.py": SLOW_WSGI}, {"WARPDRIVE_SERVER_TYPE": "gunicorn"}),
     "uwsgi": StopCase({"wsgi.py": SLOW_WSGI}, {"WARPDRIVE_SERVER_TYPE": "uwsgi"}),
     "waitress": StopCase({"wsgi.py": SLOW_WSGI}, {"WARPDRIVE_SERVER_TYPE": "waitress"}),
+    "mod_wsgi": StopCase({"wsgi.py": SLOW_WSGI}, {"WARPDRIVE_SERVER_TYPE": "mod_wsgi"}),
     "python": StopCase({"app.py": APP_PY}, runs=10),
     "app.sh": StopCase({"app.py": APP_PY, "app.sh": APP_SH}, runs=10),
 }

@@ -464,3 +464,83 @@ def test_a_stale_pid_file_naming_a_live_process_is_removed(app):
     finally:
         other.kill()
         other.wait()
+
+
+BROKEN = '''import time
+time.sleep(0.3)
+import module_that_does_not_exist_anywhere  # noqa: F401
+
+
+def application(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"never"]
+'''
+
+
+@pytest.mark.parametrize("as_uid", [False, True], ids=["root", "arbitrary-uid"])
+def test_app_that_fails_to_import_stops_start_with_the_traceback(app, as_uid):
+    """mod_wsgi keeps a daemon whose script failed to import and answers 500
+    forever; start notices, stops Apache and exits non-zero, as the other
+    servers do, and the probes fail."""
+    app.write("wsgi.py", BROKEN)
+    port = free_port()
+    env = app.env(WARPDRIVE_HTTP_PORT=port, WARPDRIVE_PYTHON=SYSTEM_PYTHON, WARPDRIVE_SERVER_TYPE="mod_wsgi")
+    proc = app.popen("start", env=env, as_uid=as_uid)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise AssertionError("start still runs 60 s after the application failed to import:\n"
+                             + process_output(proc))
+    out = process_output(proc)
+    assert proc.returncode != 0, out
+    assert "ModuleNotFoundError: No module named 'module_that_does_not_exist_anywhere'" in out, out
+    assert "mod_wsgi stopped: the application failed to import" in out, out
+    assert session_members(proc.pid) == [], "Apache outlived start"
+    with pytest.raises(OSError):
+        http_get(f"http://127.0.0.1:{port}/", timeout=2)
+    ready = app.run("ready", env=env, as_uid=as_uid)
+    assert ready.returncode != 0, ready.stdout + ready.stderr
+
+
+def test_app_that_imports_records_no_failure(app):
+    """The check after the application's import stays quiet when it loaded."""
+    app.write("wsgi.py", HELLO)
+    port = free_port()
+    proc, (status, _, _) = serve(app, port)
+    with running(proc):
+        assert status == 200
+        deadline = time.monotonic() + 30  # start records the ports it found a moment after they open
+        while (ready := app.run("ready", env=app.env(WARPDRIVE_HTTP_PORT=port))).returncode != 0 \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert ready.returncode == 0, ready.stderr
+        assert (app.root / "tmp/warpdrive/apache/import-failed").read_text() == ""
+        assert "import-check.wsgi" in conf_text(app)
+        stop_and_check(proc)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="Apache switches accounts only when started as root")
+def test_app_tree_the_serving_user_cannot_read_is_refused_naming_both(shared_tmp, warpdrive):
+    """A 0700 directory on the way to the app: www-data could not read it and
+    every request would get 403. start refuses before anything starts."""
+    private = shared_tmp / "private"
+    private.mkdir(mode=0o700)
+    private.chmod(0o700)
+    app = App(make_shared_dir(private / "app-root"), warpdrive)
+    app.write("wsgi.py", HELLO)
+    port = free_port()
+    env = app.env(WARPDRIVE_HTTP_PORT=port, WARPDRIVE_PYTHON=SYSTEM_PYTHON, WARPDRIVE_SERVER_TYPE="mod_wsgi")
+    r = app.run("start", env=env, timeout=60)
+    assert r.returncode != 0, r.stdout
+    assert "Apache serves the application as user www-data (uid 33" in r.stderr, r.stderr
+    assert f"cannot enter {private} (drwx------ root:root)" in r.stderr, r.stderr
+    assert "WARPDRIVE_APACHE_USER" in r.stderr
+    assert r.stderr.count("serves the application as user") == 1, r.stderr  # printed once
+    # Let the serving user in: it serves.
+    private.chmod(0o711)
+    proc, (status, _, body) = serve(app, port)
+    with running(proc):
+        assert status == 200, body
+        stop_and_check(proc)

@@ -37,14 +37,31 @@ TEST(RunState, ParsesIpv6Addresses) {
 }
 
 TEST(RunState, RoundTripsThroughJson) {
-  RunState s{"gunicorn", {10, 111}, {11, 112}, {{"0.0.0.0", 8080}, {"::", 9000}}};
+  RunState s{"gunicorn", {10, 111}, {11, 112}, {{"0.0.0.0", 8080}, {"::", 9000}}, {}};
   auto back = parse_run_state(render_run_state(s));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(back->server, "gunicorn");
   EXPECT_EQ(back->supervisor, s.supervisor);
   EXPECT_EQ(back->child, s.child);
   EXPECT_EQ(back->listeners, s.listeners);
+  EXPECT_TRUE(back->failure_file.empty());
   EXPECT_FALSE(parse_run_state("{\"server\": 1}"));
+}
+
+TEST(RunState, ReportsWhatTheFailureFileSays) {
+  char dir_template[] = "/tmp/wd-run-state-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  fs::path dir = dir_template;
+  RunState s{"mod_wsgi", {10, 111}, {11, 112}, {}, dir / "import-failed"};
+  auto back = parse_run_state(render_run_state(s));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->failure_file, s.failure_file);
+  EXPECT_FALSE(recorded_failure(*back));  // no file yet
+  ASSERT_TRUE(write_file_atomic(s.failure_file, "", 0644));
+  EXPECT_FALSE(recorded_failure(*back));  // empty: nothing failed
+  ASSERT_TRUE(write_file_atomic(s.failure_file, "pid 7: /x/handler.wsgi failed to import\npid 8: again\n", 0644));
+  EXPECT_EQ(recorded_failure(*back).value_or(""), "pid 7: /x/handler.wsgi failed to import");
+  fs::remove_all(dir);
 }
 
 TEST(RunState, KnowsALiveProcessAndAReusedPid) {

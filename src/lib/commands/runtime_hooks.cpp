@@ -82,8 +82,11 @@ std::string describe(const RunState& state) {
 // recorded, succeed (the original's probe).
 Result<int> check_running(const Settings& s) {
   WD_ASSIGN(auto state, load_run_state(s.app_root));
-  if (!state || still_running(state->child)) return 0;
-  return make_error(fmt::format("alive: {} is no longer running", describe(*state)));
+  if (!state) return 0;
+  if (!still_running(state->child)) return make_error(fmt::format("alive: {} is no longer running", describe(*state)));
+  if (auto failure = recorded_failure(*state))
+    return make_error(fmt::format("alive: {} runs, but cannot serve: {}", describe(*state), *failure));
+  return 0;
 }
 
 // ready without a hook: every port the server listens on accepts a
@@ -95,6 +98,8 @@ Result<int> check_listening(const Settings& s) {
     return make_error(fmt::format("ready: nothing accepted a connection on 127.0.0.1:{} within 1 s", s.http_port));
   }
   if (!still_running(state->child)) return make_error(fmt::format("ready: {} is no longer running", describe(*state)));
+  if (auto failure = recorded_failure(*state))
+    return make_error(fmt::format("ready: {} cannot serve: {}", describe(*state), *failure));
   if (state->listeners.empty())
     return make_error(fmt::format("ready: {} does not listen on any TCP port yet", describe(*state)));
   for (const auto& l : state->listeners)

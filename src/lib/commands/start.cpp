@@ -1,5 +1,9 @@
 // warpdrive start [--dry-run] [--json]: detect the application and serve it.
+#include <csignal>
+
+#include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -15,6 +19,8 @@
 namespace wd {
 
 namespace {
+
+constexpr int kFailureCheckMs = 100;  // how often start looks at the failure file
 
 // What start chose, before the server's own output.
 void announce(const LaunchPlan& plan) {
@@ -73,8 +79,34 @@ Result<int> cmd_start(Context& ctx, const Args& args) {
   Handover how = plan.own_process_group ? Handover::own_process_group : Handover::supervise;
   remove_run_state(e.settings.app_root);
   if (!runs_under_init(ctx, e.settings, how)) return hand_over(ctx, e.settings, launch_spec(e, plan), how);
-  RunStateWatch watch(e.settings.app_root, plan.server);
-  return hand_over(ctx, e.settings, launch_spec(e, plan), how, [&watch](pid_t child) { return watch.tick(child); });
+  RunStateWatch watch(e.settings.app_root, plan.server, plan.failure_file.value_or(fs::path()));
+  // A server that keeps running when the application failed to import
+  // (mod_wsgi) is stopped, as the other servers stop by themselves, and
+  // start fails: the same stop as a SIGTERM from outside, then an error.
+  std::optional<std::string> failed;
+  auto check = [&]() -> int {
+    if (!plan.failure_file || failed) return -1;
+    auto text = read_file_if_exists(*plan.failure_file);
+    if (text && *text && !(*text)->empty()) {
+      failed = (*text)->substr(0, (*text)->find('\n'));
+      ::raise(SIGTERM);
+      return -1;
+    }
+    return kFailureCheckMs;
+  };
+  bool watching = true;
+  WD_ASSIGN(int status, hand_over(ctx, e.settings, launch_spec(e, plan), how, [&](pid_t child) {
+              int next = watching ? watch.tick(child) : -1;
+              if (next < 0) watching = false;
+              int more = check();
+              if (more < 0) return next;
+              return next < 0 ? more : std::min(next, more);
+            }));
+  if (failed)
+    return make_error(fmt::format("{} stopped: the application failed to import ({}); its traceback is in the "
+                                  "server's log above",
+                                  plan.server, *failed));
+  return status;
 }
 
 }  // namespace wd

@@ -3,7 +3,10 @@
 // without forking; executing it is writing `files` and handing over to argv.
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -39,9 +42,15 @@ struct WorkerSizing {
 // A file start writes before handing over (Apache configuration, the
 // WhiteNoise wrapper module, the default page).
 struct GeneratedFile {
+  GeneratedFile() = default;
+  GeneratedFile(fs::path p, std::string text, mode_t m = 0644)
+      : path(std::move(p)), contents(std::move(text)), mode(m) {}
   fs::path path;
   std::string contents;
   mode_t mode = 0644;
+  // When set (a root start), the file is rewritten on every start and given
+  // to this account: the status file Apache's serving user writes.
+  std::optional<std::pair<uid_t, gid_t>> owner;
 };
 
 // What a server planner gets.
@@ -75,6 +84,21 @@ struct LaunchPlan {
   std::vector<std::string> notes;    // what was chosen and why, one line each
   std::vector<std::string> warnings; // printed as warnings (e.g. a $(...) in server_args that is not run)
   std::optional<WorkerSizing> workers;  // the sizing the server got, when it runs one
+  // A file the server's processes write to when the application failed to
+  // import but the server keeps running (mod_wsgi's daemon processes answer
+  // 500 to everything then). start watches it: once it is not empty, start
+  // stops the server and exits non-zero; `ready` and `alive` fail.
+  std::optional<fs::path> failure_file;
+  // Started as root, the server serves as another account (Apache's User
+  // and Group, "#N" for a number): the directories it must be able to enter
+  // and the files it must read, checked before anything starts.
+  struct ServingAccount {
+    std::string user;
+    std::string group;
+    std::vector<fs::path> directories;
+    std::vector<fs::path> files;
+  };
+  std::optional<ServingAccount> serving_account;
 };
 
 }  // namespace wd

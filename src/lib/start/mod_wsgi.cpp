@@ -5,6 +5,11 @@
 // configuration text is our own. docs/mod_wsgi.md is the user's view.
 #include "start/mod_wsgi.hpp"
 
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,6 +17,8 @@
 #include <cmath>
 #include <limits>
 #include <string_view>
+
+#include "embedded.hpp"
 
 namespace wd {
 
@@ -898,6 +905,8 @@ Result<LaunchPlan> plan_express(const ServerInput& input, const ExpressChoice& c
       if (v->rfind("#", 0) == 0) return make_error(fmt::format(
           "mod_wsgi-express needs account names for --user/--group, not '{}' (WARPDRIVE_APACHE_USER/GROUP)", *v));
     a.insert(a.end(), {"--user", account.first, "--group", group});
+    plan.serving_account = LaunchPlan::ServingAccount{
+        account.first, group, {settings.app_home, settings.src_root, settings.app_root / "mod_wsgi"}, {}};
     plan.notes.push_back(fmt::format("mod_wsgi: running as root, mod_wsgi-express serves as user {} group {} "
                                      "(WARPDRIVE_APACHE_USER, WARPDRIVE_APACHE_GROUP, or --user/--group in server_args)",
                                      account.first, group));
@@ -1364,6 +1373,28 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
                     o.mount_point == "/" ? "/" : q_mount, q_script));
     // Load the application when the daemon starts, not on the first request.
     add(fmt::format("WSGIImportScript {} process-group=warpdrive application-group=%{{GLOBAL}}", q_script));
+    // mod_wsgi logs a script that fails to import and keeps its daemon
+    // running, answering 500 to everything: the next import script notices
+    // and tells start (which stops Apache and exits non-zero) and the probes.
+    {
+      auto check_text = embedded_file("warpdrive_mod_wsgi_check.py");
+      if (!check_text) return make_error("warpdrive_mod_wsgi_check.py is missing from this build");
+      auto hex = [](const std::string& text) {
+        std::string out;
+        for (unsigned char ch : text) out += fmt::format("{:02x}", ch);
+        return out;
+      };
+      fs::path check = rt / "import-check.wsgi";
+      fs::path status = rt / "import-failed";
+      plan.files.push_back(GeneratedFile{check,
+                                         fmt::format("WARPDRIVE_SCRIPT = \"{}\"\nWARPDRIVE_STATUS = \"{}\"\n{}",
+                                                     hex(script.string()), hex(status.string()), *check_text),
+                                         0644});
+      plan.files.push_back(GeneratedFile{status, "", 0664});
+      plan.failure_file = status;
+      WD_ASSIGN(std::string qc, q(check, "the import check script"));
+      add(fmt::format("WSGIImportScript {} process-group=warpdrive application-group=%{{GLOBAL}}", qc));
+    }
     if (o.reload_on_changes) {
       fs::path reloader = rt / "reloader.wsgi";
       plan.files.push_back(GeneratedFile{reloader, std::string(kReloader), 0644});
@@ -1428,19 +1459,152 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
     plan.notes.push_back(fmt::format("mod_wsgi: {} daemon process{} x {} thread{} ({})", processes,
                                      processes == 1 ? "" : "es", threads, threads == 1 ? "" : "s",
                                      sizing_reason.empty() ? "default" : sizing_reason));
-  if (account)
+  if (account) {
     plan.notes.push_back(fmt::format("mod_wsgi: running as root, Apache serves as user {} group {} "
                                      "(WARPDRIVE_APACHE_USER, WARPDRIVE_APACHE_GROUP)",
                                      account->first, account->second));
+    LaunchPlan::ServingAccount serving{account->first, account->second, {}, {}};
+    if (app.type == AppType::static_files) {
+      serving.directories.push_back(app.directory);
+    } else {
+      serving.directories = {rt, home, settings.app_home, settings.src_root};
+      if (app.module_dir) serving.directories.push_back(*app.module_dir);
+      if (venv) serving.directories.push_back(settings.app_root);
+      if (app.type == AppType::script && !app.default_page) serving.files.push_back(app.script);
+    }
+    plan.serving_account = std::move(serving);
+  }
   plan.notes.push_back(fmt::format("mod_wsgi: configuration {}", conf.string()));
   apply_newrelic(plan, settings, env);
   return plan;
 }
 
+namespace {
+
+// The account Apache switches to, as the kernel will see it: Apache calls
+// initgroups(user, group), so the user's supplementary groups count too.
+struct ServingIdentity {
+  std::string user;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+};
+
+std::optional<ServingIdentity> serving_identity(const LaunchPlan::ServingAccount& account) {
+  ServingIdentity who{account.user, 0, 0, {}};
+  auto number = [](std::string_view text) -> std::optional<unsigned long> {
+    if (text.size() < 2 || text[0] != '#') return std::nullopt;
+    unsigned long v = 0;
+    for (char c : text.substr(1)) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + static_cast<unsigned long>(c - '0');
+    }
+    return v;
+  };
+  const struct passwd* pw = nullptr;
+  if (auto n = number(account.user)) {
+    who.uid = static_cast<uid_t>(*n);
+    pw = ::getpwuid(who.uid);
+  } else {
+    pw = ::getpwnam(account.user.c_str());
+    if (!pw) return std::nullopt;
+    who.uid = pw->pw_uid;
+  }
+  std::string name = pw ? pw->pw_name : "";
+  if (auto n = number(account.group)) {
+    who.gid = static_cast<gid_t>(*n);
+  } else {
+    const struct group* gr = ::getgrnam(account.group.c_str());
+    if (!gr) return std::nullopt;
+    who.gid = gr->gr_gid;
+  }
+  who.groups = {who.gid};
+  if (!name.empty()) {
+    int count = 64;
+    std::vector<gid_t> list(static_cast<size_t>(count));
+    if (::getgrouplist(name.c_str(), who.gid, list.data(), &count) < 0) {
+      list.resize(static_cast<size_t>(count));
+      if (::getgrouplist(name.c_str(), who.gid, list.data(), &count) < 0) count = 0;
+    }
+    list.resize(static_cast<size_t>(std::max(count, 0)));
+    who.groups.insert(who.groups.end(), list.begin(), list.end());
+  }
+  return who;
+}
+
+// Whether `who` has `bits` (4 read, 1 search) on a file with status `st`,
+// by the permission bits (ACLs are not consulted).
+bool permitted(const struct stat& st, const ServingIdentity& who, unsigned bits) {
+  unsigned mode = st.st_mode;
+  if (st.st_uid == who.uid) return ((mode >> 6) & bits) == bits;
+  if (std::find(who.groups.begin(), who.groups.end(), st.st_gid) != who.groups.end())
+    return ((mode >> 3) & bits) == bits;
+  return (mode & bits) == bits;
+}
+
+std::string describe_mode(const struct stat& st) {
+  std::string text = S_ISDIR(st.st_mode) ? "d" : "-";
+  const char* letters = "rwxrwxrwx";
+  for (int i = 0; i < 9; ++i) text += (st.st_mode & (0400 >> i)) ? letters[i] : '-';
+  const struct passwd* pw = ::getpwuid(st.st_uid);
+  const struct group* gr = ::getgrgid(st.st_gid);
+  return fmt::format("{} {}:{}", text, pw ? std::string(pw->pw_name) : std::to_string(st.st_uid),
+                     gr ? std::string(gr->gr_name) : std::to_string(st.st_gid));
+}
+
+// The first path on the way to `target` (itself included) that `who` cannot
+// enter (directories) or read (a file, when `read_file`), with its status.
+// Paths that do not exist (yet) end the walk: nothing to refuse there.
+std::optional<std::pair<fs::path, struct stat>> first_denied(const fs::path& target, const ServingIdentity& who,
+                                                            bool read_file) {
+  fs::path so_far = "/";
+  fs::path normal = target.lexically_normal();
+  for (auto it = normal.begin(); it != normal.end(); ++it) {
+    if (*it == "/" || it->empty()) continue;
+    so_far /= *it;
+    struct stat st {};
+    if (::stat(so_far.c_str(), &st) != 0) return std::nullopt;
+    bool last = std::next(it) == normal.end();
+    unsigned need = S_ISDIR(st.st_mode) ? 1u : (last && read_file ? 4u : 0u);
+    if (need && !permitted(st, who, need)) return std::pair{so_far, st};
+  }
+  return std::nullopt;
+}
+
+// Started as root, Apache serves as another account; an application that
+// account cannot read answers 403 to every request. Refuse that before
+// anything starts, naming the account and the directory.
+Status check_serving_account(LaunchPlan& plan) {
+  if (!plan.serving_account) return {};
+  const auto& account = *plan.serving_account;
+  auto who = serving_identity(account);
+  if (!who) return {};  // Apache itself reports an unknown account
+  for (auto& f : plan.files)
+    if (plan.failure_file && f.path == *plan.failure_file) f.owner = std::pair{who->uid, who->gid};
+  auto refuse = [&](const fs::path& where, const struct stat& st, bool is_file) {
+    return make_error(fmt::format(
+        "started as root, Apache serves the application as user {} (uid {}, gid {}), which cannot {} {} ({}): "
+        "every request would get 403 Forbidden. Let that user in (e.g. chmod {} '{}'), put the application "
+        "where it can read it, or name an account that can with WARPDRIVE_APACHE_USER",
+        account.user, who->uid, who->gid, is_file ? "read" : "enter", where.string(), describe_mode(st),
+        is_file ? "o+r" : "o+x", where.string()));
+  };
+  for (const auto& dir : account.directories)
+    if (auto denied = first_denied(dir, *who, false)) return refuse(denied->first, denied->second, false);
+  for (const auto& file : account.files)
+    if (auto denied = first_denied(file, *who, true))
+      return refuse(denied->first, denied->second, !S_ISDIR(denied->second.st_mode));
+  return {};
+}
+
+}  // namespace
+
 Result<LaunchPlan> plan_mod_wsgi(const ServerInput& input) {
   if (!input.environment) return make_error("plan_mod_wsgi: no environment");
   WD_ASSIGN(ApacheHost host, probe_apache_host(input.environment->settings, input.environment->env));
-  return plan_mod_wsgi_on(input, host);
+  WD_ASSIGN(LaunchPlan plan, plan_mod_wsgi_on(input, host));
+  WD_TRY(check_serving_account(plan));
+  return plan;
 }
 
 }  // namespace wd

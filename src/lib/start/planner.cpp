@@ -220,9 +220,12 @@ Status write_generated_files(const LaunchPlan& plan) {
     // Unchanged files are left alone, so a tree another user prepared (the
     // image build, a root run) still starts under an arbitrary UID.
     auto current = read_file_if_exists(f.path);
-    if (current && *current && **current == f.contents) continue;
+    if (!f.owner && current && *current && **current == f.contents) continue;
     WD_TRY(make_dirs(f.path.parent_path()));
     WD_TRY(write_file_atomic(f.path, f.contents, f.mode));
+    if (f.owner && ::lchown(f.path.c_str(), f.owner->first, f.owner->second) != 0)
+      return make_error(fmt::format("cannot give {} to uid {} gid {}: {}", f.path.string(), f.owner->first,
+                                    f.owner->second, errno_text(errno)));
   }
   return {};
 }
