@@ -350,8 +350,14 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
   if (e.env.is_set("ENABLE_PIPENV") && e.env.is_set("ENABLE_MICROPIPENV"))
     return make_error("ENABLE_PIPENV and ENABLE_MICROPIPENV are both set; set one of them (or WARPDRIVE_INSTALLER)");
   if (installer == "auto" && e.env.is_set("ENABLE_PIPENV")) {  // the OpenShift builder's switches
-    installer = "pipenv";
-    origin = "ENABLE_PIPENV";
+    if (path_exists(s.src_root / "Pipfile") || path_exists(s.src_root / "Pipfile.lock")) {
+      installer = "pipenv";
+      origin = "ENABLE_PIPENV";
+    } else {  // there, `pipenv install -r requirements.txt`: the requirements files are what it installs
+      plan.warnings.push_back(fmt::format("ENABLE_PIPENV is set but {} has no Pipfile: the requirements files are "
+                                          "installed as without it",
+                                          s.src_root.string()));
+    }
   }
   if (installer != "auto" && installer != "pip" && installer != "pipenv" && installer != "poetry" &&
       installer != "uv" && installer != "pdm")
