@@ -131,6 +131,32 @@ Result<bool> pyproject_installable(const fs::path& path) {
   }
 }
 
+// False when Poetry has no package to install as the project itself: no
+// `packages`, and no directory or module named like the project at the top or
+// under src/ (a Django site made by `poetry init`). Poetry fails on such a
+// project unless told --no-root. True otherwise (also without a pyproject.toml:
+// poetry reports that itself).
+Result<bool> poetry_has_root_package(const fs::path& src_root) {
+  fs::path path = src_root / "pyproject.toml";
+  if (!path_exists(path)) return true;
+  WD_ASSIGN(auto text, read_file(path));
+  try {
+    toml::table table = toml::parse(text, path.string());
+    const toml::node_view<toml::node> poetry = table["tool"]["poetry"];
+    std::optional<std::string> name = table["project"]["name"].value<std::string>();
+    if (!name) name = poetry["name"].value<std::string>();
+    if (poetry["package-mode"].value_or(true) == false || poetry["packages"] || !name) return true;
+    std::string module = *name;
+    for (char& c : module) c = (c == '-' || c == '.') ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const fs::path& dir : {src_root, src_root / "src"})
+      if (is_dir(dir / module) || is_file(dir / (module + ".py"))) return true;
+    return false;
+  } catch (const toml::parse_error& e) {
+    return make_error(fmt::format("{}:{}:{}: not valid TOML: {}", path.string(), e.source().begin.line,
+                                  e.source().begin.column, e.description()));
+  }
+}
+
 // The wheelhouse's file list (names and sizes), or "none".
 Result<std::string> wheelhouse_listing(const fs::path& dir) {
   if (!path_exists(dir)) return std::string("none");
@@ -165,6 +191,12 @@ ServerCheck server_check(const AppEnvironment& e, std::vector<std::string>& warn
     warnings.push_back(fmt::format("start will not find the application as the source is now: {}",
                                    detected.error().message));
     c.reason = fmt::format("{} (server type from the {})", server_name(*server), s.server_type_origin.text());
+    if (s.deploy_mode != DeployMode::full_control && e.env.is_set("APP_MODULE") &&
+        s.server_type_origin.kind == SettingOrigin::fallback) {  // as start will decide once the install provides it
+      server = ServerId::gunicorn;
+      c.reason = "gunicorn: the application is set up for the OpenShift Python builder (APP_MODULE), which runs "
+                 "gunicorn, and no server type is set";
+    }
   }
   if (!server) {
     c.needed = false;
@@ -453,6 +485,13 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
     } else if (lock->installer == "poetry") {
       step.argv = {tool.string(), "sync", "--only", "main", "--no-interaction", "--compile"};
       step.env.set("POETRY_VIRTUALENVS_CREATE", "false");
+      WD_ASSIGN(bool root, poetry_has_root_package(s.src_root));
+      if (!root) {
+        step.argv.push_back("--no-root");
+        plan.warnings.push_back(fmt::format("{} names no package of its own that exists in {}: poetry installs the "
+                                            "dependencies only (--no-root)",
+                                            (s.src_root / "pyproject.toml").string(), s.src_root.string()));
+      }
     } else if (lock->installer == "pipenv") {
       step.argv = {tool.string(), "install", "--deploy"};
       step.env.set("PIPENV_VERBOSITY", "-1");
