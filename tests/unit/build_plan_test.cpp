@@ -354,7 +354,15 @@ TEST(BuildInstallers, EnablePipenvAndMicropipenv) {
   TempDir dir;
   AppEnvironment e = installer_environment(dir);
   e.env.set("ENABLE_PIPENV", "1");
+  // No Pipfile: the OpenShift builder installs the requirements files (pipenv install -r).
+  dir.write("src/requirements.txt", "six\n");
   auto plan = plan_build(e, {}, std::nullopt, false);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_EQ(plan->installer, "pip");
+  EXPECT_EQ(plan->warnings.at(0), "ENABLE_PIPENV is set but " + (dir.path() / "src").string() +
+                                      " has no Pipfile: the requirements files are installed as without it");
+  dir.write("src/Pipfile", "[packages]\n");
+  plan = plan_build(e, {}, std::nullopt, false);
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.error().message, "ENABLE_PIPENV is pipenv but there is no " + (dir.path() / "src/Pipfile.lock").string());
   dir.write("src/Pipfile.lock", "{}");

@@ -134,6 +134,32 @@ Result<bool> pyproject_installable(const fs::path& path) {
   }
 }
 
+// False when Poetry has no package to install as the project itself: no
+// `packages`, and no directory or module named like the project at the top or
+// under src/ (a Django site made by `poetry init`). Poetry fails on such a
+// project unless told --no-root. True otherwise (also without a pyproject.toml:
+// poetry reports that itself).
+Result<bool> poetry_has_root_package(const fs::path& src_root) {
+  fs::path path = src_root / "pyproject.toml";
+  if (!path_exists(path)) return true;
+  WD_ASSIGN(auto text, read_file(path));
+  try {
+    toml::table table = toml::parse(text, path.string());
+    const toml::node_view<toml::node> poetry = table["tool"]["poetry"];
+    std::optional<std::string> name = table["project"]["name"].value<std::string>();
+    if (!name) name = poetry["name"].value<std::string>();
+    if (poetry["package-mode"].value_or(true) == false || poetry["packages"] || !name) return true;
+    std::string module = *name;
+    for (char& c : module) c = (c == '-' || c == '.') ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const fs::path& dir : {src_root, src_root / "src"})
+      if (is_dir(dir / module) || is_file(dir / (module + ".py"))) return true;
+    return false;
+  } catch (const toml::parse_error& e) {
+    return make_error(fmt::format("{}:{}:{}: not valid TOML: {}", path.string(), e.source().begin.line,
+                                  e.source().begin.column, e.description()));
+  }
+}
+
 // The wheelhouse's file list (names and sizes), or "none".
 Result<std::string> wheelhouse_listing(const fs::path& dir) {
   if (!path_exists(dir)) return std::string("none");
@@ -168,6 +194,12 @@ ServerCheck server_check(const AppEnvironment& e, std::vector<std::string>& warn
     warnings.push_back(fmt::format("start will not find the application as the source is now: {}",
                                    detected.error().message));
     c.reason = fmt::format("{} (server type from the {})", server_name(*server), s.server_type_origin.text());
+    if (s.deploy_mode != DeployMode::full_control && e.env.is_set("APP_MODULE") &&
+        s.server_type_origin.kind == SettingOrigin::fallback) {  // as start will decide once the install provides it
+      server = ServerId::gunicorn;
+      c.reason = "gunicorn: the application is set up for the OpenShift Python builder (APP_MODULE), which runs "
+                 "gunicorn, and no server type is set";
+    }
   }
   if (!server) {
     c.needed = false;
@@ -450,8 +482,14 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
   if (e.env.is_set("ENABLE_PIPENV") && e.env.is_set("ENABLE_MICROPIPENV"))
     return make_error("ENABLE_PIPENV and ENABLE_MICROPIPENV are both set; set one of them (or WARPDRIVE_INSTALLER)");
   if (installer == "auto" && e.env.is_set("ENABLE_PIPENV")) {  // the OpenShift builder's switches
-    installer = "pipenv";
-    origin = "ENABLE_PIPENV";
+    if (path_exists(s.src_root / "Pipfile") || path_exists(s.src_root / "Pipfile.lock")) {
+      installer = "pipenv";
+      origin = "ENABLE_PIPENV";
+    } else {  // there, `pipenv install -r requirements.txt`: the requirements files are what it installs
+      plan.warnings.push_back(fmt::format("ENABLE_PIPENV is set but {} has no Pipfile: the requirements files are "
+                                          "installed as without it",
+                                          s.src_root.string()));
+    }
   }
   if (installer != "auto" && installer != "pip" && installer != "pipenv" && installer != "poetry" &&
       installer != "uv" && installer != "pdm")
@@ -579,6 +617,13 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
     } else if (lock->installer == "poetry") {
       step.argv = {tool.string(), "sync", "--only", "main", "--no-interaction", "--compile"};
       step.env.set("POETRY_VIRTUALENVS_CREATE", "false");
+      WD_ASSIGN(bool root, poetry_has_root_package(s.src_root));
+      if (!root) {
+        step.argv.push_back("--no-root");
+        plan.warnings.push_back(fmt::format("{} names no package of its own that exists in {}: poetry installs the "
+                                            "dependencies only (--no-root)",
+                                            (s.src_root / "pyproject.toml").string(), s.src_root.string()));
+      }
     } else if (lock->installer == "pipenv") {
       step.argv = {tool.string(), "install", lock == &kPipfileWithoutLock ? "--skip-lock" : "--deploy"};
       if (lock == &kPipfileWithoutLock) {
