@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Configures and builds warpdrive into the given directory (default build/),
-# warnings as errors. Extra arguments go to cmake's configure step.
+# Configures and builds warpdrive into the given directory (default build/).
+# Warnings are errors in CI (CI=true), or with WARPDRIVE_WERROR=ON; not in a
+# developer's build. Extra arguments go to cmake's configure step.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$repo/build}
@@ -12,5 +13,7 @@ if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=true CCACHE_SLOPPINESS=pch_defines,time_macros
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
-cmake -S "$repo" -B "$dir" -DWARPDRIVE_WERROR=ON "${launcher[@]}" "$@" >/dev/null
+werror=${WARPDRIVE_WERROR:-OFF}
+[ "${CI-}" = true ] && werror=ON
+cmake -S "$repo" -B "$dir" -DWARPDRIVE_WERROR="$werror" "${launcher[@]}" "$@" >/dev/null
 cmake --build "$dir" -j "$(nproc)"

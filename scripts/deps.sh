@@ -8,6 +8,8 @@ packages=(
   cmake g++ make pkg-config libcli11-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev
   libyaml-cpp-dev libgtest-dev python3 python3-pytest python3-venv python3-pip libnss-wrapper
   util-linux hyperfine curl ccache
+  # lint (scripts/lint.sh): the layout and the bug-finding checks
+  clang-format clang-tidy
   # build-engineer:
   libssl-dev python3-django python3-setuptools python3-wheel python3-whitenoise gunicorn apache2 libapache2-mod-wsgi-py3
   # start-engineer:

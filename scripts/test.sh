@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: set everything up, build warpdrive (warnings as
-# errors), run the unit tests (also under AddressSanitizer + UBSan), then the
-# end-to-end tests against the real binary. Prints ctest's and pytest's summaries.
+# errors under CI=true), lint it (scripts/lint.sh), run the unit tests (also
+# under AddressSanitizer + UBSan), then the end-to-end tests against the real
+# binary. Prints ctest's and pytest's summaries.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -13,6 +14,8 @@ echo "== build"
 scripts/compile.sh "$repo/build"
 echo "== unit tests"
 (cd build && ctest --output-on-failure)
+echo "== lint"
+scripts/lint.sh "$repo/build"
 echo "== unit tests under AddressSanitizer + UBSan"
 scripts/compile.sh "$repo/build-asan" -DWARPDRIVE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 (cd build-asan && ctest --output-on-failure)

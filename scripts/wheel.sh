@@ -57,8 +57,10 @@ if command -v ccache >/dev/null; then
   # on install all the same.
   export CCACHE_BASEDIR="$work/src" CCACHE_NOHASHDIR=true CCACHE_SLOPPINESS=pch_defines,time_macros
   export CMAKE_GENERATOR="Unix Makefiles" CXX=${CXX:-/usr/bin/c++}
+  werror=${WARPDRIVE_WERROR:-OFF}
+  [ "${CI-}" = true ] && werror=ON
   settings+=(--config-settings "cmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache"
-             --config-settings cmake.build-type=RelWithDebInfo --config-settings cmake.define.WARPDRIVE_WERROR=ON)
+             --config-settings cmake.build-type=RelWithDebInfo --config-settings "cmake.define.WARPDRIVE_WERROR=$werror")
 fi
 # pip builds it, as `pip install warpdrive-VERSION.tar.gz` does (an isolated
 # build environment with scikit-build-core from the index).

@@ -22,14 +22,13 @@ Result<std::optional<BuildRecord>> load_build_record(const fs::path& app_root) {
     r.app_home = j.value("app_home", "");
     if (j.contains("django") && j["django"].is_object()) {
       const auto& d = j["django"];
-      r.django = DjangoFacts{d.value("settings_module", ""), d.value("wsgi_application", ""),
-                             d.value("static_url", ""), d.value("static_root", ""),
-                             d.value("asgi_application", "")};
+      r.django = DjangoFacts{d.value("settings_module", ""), d.value("wsgi_application", ""), d.value("static_url", ""),
+                             d.value("static_root", ""), d.value("asgi_application", "")};
     }
     return std::optional<BuildRecord>(std::move(r));
   } catch (const nlohmann::json::exception& e) {
-    return make_error(fmt::format("{}: malformed build record ({}); run warpdrive build again", path.string(),
-                                  e.what()));
+    return make_error(
+        fmt::format("{}: malformed build record ({}); run warpdrive build again", path.string(), e.what()));
   }
 }
 

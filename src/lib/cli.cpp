@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "commands/commands.hpp"
 #include "log.hpp"
@@ -103,8 +103,7 @@ Result<bool> parse_options(CLI::App& app, const Args& args) {
     std::cout << app.help() << std::flush;
     return false;
   } catch (const CLI::ParseError& e) {
-    return make_error(fmt::format("{}: {} (see: {} --help)", app.get_name(), e.what(), app.get_name()),
-                      kExitUsage);
+    return make_error(fmt::format("{}: {} (see: {} --help)", app.get_name(), e.what(), app.get_name()), kExitUsage);
   }
   return true;
 }

@@ -1,7 +1,7 @@
 #include "context.hpp"
 
-#include <climits>
 #include <unistd.h>
+#include <climits>
 
 namespace wd {
 

@@ -2,8 +2,8 @@
 // passed down explicitly (there is no global mutable state).
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+#include <string>
 
 #include "env_vars.hpp"
 #include "fsutil.hpp"

@@ -18,7 +18,7 @@ inline constexpr int kExitNotExecutable = 126;
 inline constexpr int kExitNotFound = 127;
 
 struct Error {
-  std::string message;          // user-facing; empty = already reported (e.g. a child's own output)
+  std::string message;  // user-facing; empty = already reported (e.g. a child's own output)
   int exit_status = kExitFailure;
 
   // Prefixes "what we were doing: " to the message.
@@ -36,7 +36,7 @@ inline Error make_error(std::string message, int exit_status = kExitFailure) {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
@@ -79,14 +79,13 @@ using Status = Result<void>;
 #define WD_CONCAT(a, b) WD_CONCAT_INNER(a, b)
 
 // WD_TRY(expr): return the error of a failing Result<void> (or Result<T>).
-#define WD_TRY(expr)                                              \
-  do {                                                            \
+#define WD_TRY(expr)                                                              \
+  do {                                                                            \
     if (auto wd_try_r_ = (expr); !wd_try_r_) return std::move(wd_try_r_).error(); \
   } while (0)
 
 // WD_ASSIGN(decl, expr): `decl = *expr`, or return expr's error.
-#define WD_ASSIGN(decl, expr)                                             \
-  auto WD_CONCAT(wd_assign_r_, __LINE__) = (expr);                        \
-  if (!WD_CONCAT(wd_assign_r_, __LINE__))                                 \
-    return std::move(WD_CONCAT(wd_assign_r_, __LINE__)).error();          \
+#define WD_ASSIGN(decl, expr)                                                                          \
+  auto WD_CONCAT(wd_assign_r_, __LINE__) = (expr);                                                     \
+  if (!WD_CONCAT(wd_assign_r_, __LINE__)) return std::move(WD_CONCAT(wd_assign_r_, __LINE__)).error(); \
   decl = std::move(*WD_CONCAT(wd_assign_r_, __LINE__))  // NOLINT(bugprone-macro-parentheses): decl declares

@@ -1,12 +1,12 @@
 #include "fsutil.hpp"
 
-#include <cerrno>
-#include <algorithm>
-#include <cstring>
 #include <fcntl.h>
-#include <random>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <random>
 
 #include <fmt/format.h>
 
@@ -128,13 +128,9 @@ bool is_file(const fs::path& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-bool is_executable_file(const fs::path& path) {
-  return is_file(path) && ::access(path.c_str(), X_OK) == 0;
-}
+bool is_executable_file(const fs::path& path) { return is_file(path) && ::access(path.c_str(), X_OK) == 0; }
 
-bool is_writable_dir(const fs::path& path) {
-  return is_dir(path) && ::access(path.c_str(), W_OK) == 0;
-}
+bool is_writable_dir(const fs::path& path) { return is_dir(path) && ::access(path.c_str(), W_OK) == 0; }
 
 std::vector<std::string_view> split_words(std::string_view text) {
   const char* ws = " \t\r\n\v\f";

@@ -1,12 +1,12 @@
 // Small filesystem helpers that report failures as wd::Error naming the path.
 #pragma once
 
+#include <sys/types.h>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-#include <sys/types.h>
 
 #include "error.hpp"
 

@@ -17,8 +17,8 @@ Result<HookState> check_hook(const Settings& settings, std::string_view name) {
   if (auto why = not_a_regular_file(path))
     return make_error(fmt::format("hook {} {}; a hook must be an executable file", path.string(), *why));
   if (!is_executable_file(path)) {
-    warn(fmt::format("hook {} is not executable; not running it (chmod +x {} to run it)", path.string(),
-                     path.string()));
+    warn(
+        fmt::format("hook {} is not executable; not running it (chmod +x {} to run it)", path.string(), path.string()));
     return HookState::not_executable;
   }
   return HookState::runnable;
@@ -39,8 +39,7 @@ Status run_hook(const AppEnvironment& environment, std::string_view name) {
   WD_ASSIGN(int status, run(hook_spec(environment, name)));
   if (status != 0)
     return make_error(
-        fmt::format("hook {} failed with exit status {}", environment.settings.hook(name).string(), status),
-        status);
+        fmt::format("hook {} failed with exit status {}", environment.settings.hook(name).string(), status), status);
   return {};
 }
 

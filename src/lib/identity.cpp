@@ -56,16 +56,19 @@ Status setup_identity(const Context& ctx, const fs::path& app_root, EnvVars& env
     // Only the file is writable: rewrite it in place.
     FILE* f = std::fopen("/etc/passwd", "w");
     if (!f) return make_error(fmt::format("cannot write /etc/passwd: {}", errno_text(errno)));
-    std::fwrite(contents.data(), 1, contents.size(), f);
-    if (std::fclose(f) != 0) return make_error(fmt::format("cannot write /etc/passwd: {}", errno_text(errno)));
+    bool written = std::fwrite(contents.data(), 1, contents.size(), f) == contents.size();
+    int write_errno = errno;
+    if (std::fclose(f) != 0 || !written)
+      return make_error(fmt::format("cannot write /etc/passwd: {}", errno_text(written ? errno : write_errno)));
     return {};
   }
 
   auto lib = find_nss_wrapper();
   if (!lib) {
-    warn(fmt::format("user ID {} has no passwd entry and libnss_wrapper.so was not found: "
-                     "install the libnss-wrapper package so that the user gets a name",
-                     ctx.uid));
+    warn(
+        fmt::format("user ID {} has no passwd entry and libnss_wrapper.so was not found: "
+                    "install the libnss-wrapper package so that the user gets a name",
+                    ctx.uid));
     return {};
   }
   auto made = make_dirs(app_root / "tmp");

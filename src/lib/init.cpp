@@ -1,8 +1,8 @@
 #include "init.hpp"
 
+#include <unistd.h>
 #include <cerrno>
 #include <csignal>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -26,8 +26,7 @@ Result<int> run_as_init(const ProcessSpec& spec, std::function<int(pid_t)> watch
   for (int sig : how.stop_signals) sigaddset(&set, sig);
   for (int sig : how.other_signals) sigaddset(&set, sig);
   sigaddset(&set, SIGCHLD);
-  if (::sigprocmask(SIG_BLOCK, &set, &old) != 0)
-    return make_error(fmt::format("sigprocmask: {}", errno_text(errno)));
+  if (::sigprocmask(SIG_BLOCK, &set, &old) != 0) return make_error(fmt::format("sigprocmask: {}", errno_text(errno)));
 
   // When the child takes the terminal (it becomes the foreground process
   // group), take it back afterwards for whoever runs after us.
@@ -44,9 +43,9 @@ Result<int> run_as_init(const ProcessSpec& spec, std::function<int(pid_t)> watch
   }
   auto end = supervise(*started, how);
   if (had_terminal) {
-    ::signal(SIGTTOU, SIG_IGN);
+    (void)::signal(SIGTTOU, SIG_IGN);
     ::tcsetpgrp(STDIN_FILENO, ::getpgrp());
-    ::signal(SIGTTOU, SIG_DFL);
+    (void)::signal(SIGTTOU, SIG_DFL);
   }
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   if (!end) return std::move(end).error();

@@ -2,8 +2,8 @@
 
 #include <cctype>
 
-#include <string>
 #include <unistd.h>
+#include <string>
 
 namespace wd {
 
@@ -39,16 +39,18 @@ std::string mask_credentials(std::string_view text) {
     // The authority ends at the path, query, fragment, or anything that cannot be in a URL.
     size_t end = start;
     while (end < text.size() && text[end] != '/' && text[end] != '?' && text[end] != '#' &&
-           static_cast<unsigned char>(text[end]) > ' ' && text[end] != '"' && text[end] != '\'' &&
-           text[end] != '<' && text[end] != '>')
+           static_cast<unsigned char>(text[end]) > ' ' && text[end] != '"' && text[end] != '\'' && text[end] != '<' &&
+           text[end] != '>')
       ++end;
     size_t at = text.rfind('@', end == start ? start : end - 1);
     out.append(text.substr(pos, start - pos));
     if (at != std::string_view::npos && at >= start && at < end) {
       std::string_view userinfo = text.substr(start, at - start);
       size_t colon = userinfo.find(':');
-      if (colon != std::string_view::npos) out.append(userinfo.substr(0, colon)).append(":****");
-      else out.append("****");
+      if (colon != std::string_view::npos)
+        out.append(userinfo.substr(0, colon)).append(":****");
+      else
+        out.append("****");
       out.append(text.substr(at, end - at));
     } else {
       out.append(text.substr(start, end - start));

@@ -7,10 +7,10 @@
 
 namespace wd {
 
-void warn(std::string_view message);          // "warpdrive: warning: ..." on stderr
-void print_error(std::string_view message);   // "warpdrive: error: ..." on stderr (main only)
-void phase_line(std::string_view message);    // " -----> ..." on stdout
-void info_line(std::string_view message);     // the line as is, on stdout
+void warn(std::string_view message);         // "warpdrive: warning: ..." on stderr
+void print_error(std::string_view message);  // "warpdrive: error: ..." on stderr (main only)
+void phase_line(std::string_view message);   // " -----> ..." on stdout
+void info_line(std::string_view message);    // the line as is, on stdout
 
 // The text with the password (or token) of every URL's user information
 // replaced: "https://alice:s3cret@host/" -> "https://alice:****@host/",

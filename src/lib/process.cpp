@@ -1,13 +1,7 @@
 #include "process.hpp"
 
-#include <algorithm>
-#include <cerrno>
-#include <csignal>
-#include <cstdio>
-#include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
-#include <map>
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
@@ -15,6 +9,13 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -71,8 +72,8 @@ namespace {
 
 // Runs in the child between fork and exec: nothing here may allocate.
 [[noreturn]] void child_exec(const char* path, char** argv, char** envp, const char* cwd,
-                             const std::vector<Redirect>& redirects, bool new_process_group,
-                             int parent_death_signal, pid_t parent, int error_pipe) {
+                             const std::vector<Redirect>& redirects, bool new_process_group, int parent_death_signal,
+                             pid_t parent, int error_pipe) {
   if (parent_death_signal) {
     ::prctl(PR_SET_PDEATHSIG, parent_death_signal, 0, 0, 0);
     if (::getppid() != parent) _exit(128 + parent_death_signal);  // the parent died before prctl
@@ -92,9 +93,9 @@ namespace {
     ::setpgid(0, 0);
     if (::isatty(STDIN_FILENO)) {
       // Take the terminal; a background group would get SIGTTOU for that.
-      ::signal(SIGTTOU, SIG_IGN);
+      (void)::signal(SIGTTOU, SIG_IGN);
       ::tcsetpgrp(STDIN_FILENO, ::getpid());
-      ::signal(SIGTTOU, SIG_DFL);
+      (void)::signal(SIGTTOU, SIG_DFL);
     }
   }
   for (const auto& r : redirects) {
@@ -153,8 +154,8 @@ Result<pid_t> spawn(const ProcessSpec& spec) {
     return make_error(fmt::format("cannot start {}: {}", spec.argv[0], errno_text(err)));
   }
   if (pid == 0)
-    child_exec(p.program.c_str(), p.argv.data(), p.envp.data(), cwd.empty() ? nullptr : cwd.c_str(),
-               spec.redirects, spec.new_process_group, spec.parent_death_signal, parent, pipefd[1]);
+    child_exec(p.program.c_str(), p.argv.data(), p.envp.data(), cwd.empty() ? nullptr : cwd.c_str(), spec.redirects,
+               spec.new_process_group, spec.parent_death_signal, parent, pipefd[1]);
   if (spec.new_process_group) ::setpgid(pid, pid);  // also here: no race with kill(-pid)
   ::close(pipefd[1]);
   int child_errno = 0;
@@ -201,10 +202,15 @@ std::vector<Descendant> descendants(pid_t root = ::getpid()) {
     buf[n] = '\0';
     // "pid (comm) state ppid ...": comm may hold anything, so look from the last ')'.
     const char* paren = std::strrchr(buf, ')');
-    char state = 0;
-    int ppid = 0;
-    if (!paren || std::sscanf(paren + 1, " %c %d", &state, &ppid) != 2) continue;
-    by_parent.emplace(ppid, Descendant{static_cast<pid_t>(std::atoi(entry->d_name)), state == 'Z'});
+    // ") S 123 ...": the state, then the parent's pid.
+    if (!paren || paren[1] != ' ' || paren[2] == '\0' || paren[3] != ' ') continue;
+    char state = paren[2];
+    pid_t ppid = 0, pid = 0;
+    std::string_view rest(paren + 4), name(entry->d_name);
+    if (std::from_chars(rest.data(), rest.data() + rest.size(), ppid).ec != std::errc() ||
+        std::from_chars(name.data(), name.data() + name.size(), pid).ec != std::errc())
+      continue;
+    by_parent.emplace(ppid, Descendant{pid, state == 'Z'});
   }
   ::closedir(proc);
   std::vector<Descendant> out;
@@ -335,8 +341,10 @@ Result<ChildEnd> supervise(pid_t child, const Supervision& how, int capture_fd, 
     if (status && capture_fd < 0) break;
     if (!status && !end.stop_signal && watch_at && Clock::now() >= *watch_at) {
       int next = how.watch(child);
-      if (next < 0) watch_at.reset();
-      else watch_at = Clock::now() + std::chrono::milliseconds(next);
+      if (next < 0)
+        watch_at.reset();
+      else
+        watch_at = Clock::now() + std::chrono::milliseconds(next);
     }
     if (!status && end.stop_signal && !killed) {
       auto now = Clock::now();
@@ -352,7 +360,8 @@ Result<ChildEnd> supervise(pid_t child, const Supervision& how, int capture_fd, 
     // Wake for a signal, for output, or for the next step of a stop.
     pollfd fds[2] = {{sfd, POLLIN, 0}, {capture_fd, POLLIN, 0}};
     int timeout = 1000;  // a coalesced SIGCHLD is caught by the next round
-    if (status) timeout = -1;  // only the rest of the output is awaited
+    if (status)
+      timeout = -1;  // only the rest of the output is awaited
     else if (end.stop_signal && !killed)
       timeout = std::min(remaining_ms(resend_at), remaining_ms(stop_at + kStopGrace));
     else if (watch_at)
@@ -417,7 +426,7 @@ Result<int> lock_exclusive(const fs::path& path, std::string_view waiting) {
     sigset_t set;
     sigemptyset(&set);
     for (int sig : kStopSignals) sigaddset(&set, sig);
-    timespec tick{0, 100 * 1000 * 1000};
+    timespec tick{0, 100L * 1000 * 1000};
     int sig = ::sigtimedwait(&set, nullptr, &tick);
     if (sig > 0) {
       ::close(fd);

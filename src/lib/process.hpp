@@ -2,11 +2,11 @@
 // and handed to execve; the signal mask is reset in the child before exec.
 #pragma once
 
+#include <sys/types.h>
 #include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <utility>
 #include <vector>
 
@@ -76,8 +76,8 @@ inline constexpr std::chrono::milliseconds kStopGrace{3000};
 
 // How a supervised child is watched (wait_exit_status; the init loop).
 struct Supervision {
-  std::vector<int> stop_signals;   // passed on, repeated, SIGKILL after kStopGrace
-  std::vector<int> other_signals;  // passed on only (the init loop: SIGHUP, SIGUSR1, ...)
+  std::vector<int> stop_signals;       // passed on, repeated, SIGKILL after kStopGrace
+  std::vector<int> other_signals;      // passed on only (the init loop: SIGHUP, SIGUSR1, ...)
   bool child_is_group_leader = false;  // SIGKILL goes to its whole process group
   bool stop_tree_on_exit = false;      // when the child ends, stop its descendants (start: nothing outlives the server)
   // Called while the child runs and no stop is under way; returns the
@@ -91,8 +91,7 @@ struct ChildEnd {
 // Waits for `child`, passing signals on as `how` says, reaping every other
 // child (re-parented orphans) on the way; with capture_fd >= 0 it also reads
 // that descriptor to its end into *captured.
-Result<ChildEnd> supervise(pid_t child, const Supervision& how, int capture_fd = -1,
-                           std::string* captured = nullptr);
+Result<ChildEnd> supervise(pid_t child, const Supervision& how, int capture_fd = -1, std::string* captured = nullptr);
 
 // Stops every descendant of this process: SIGTERM now, SIGKILL at `kill_at`
 // to whatever is left, reaping them; returns once none is left (or 2 s after

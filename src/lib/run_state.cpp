@@ -20,7 +20,7 @@ namespace wd {
 
 namespace {
 
-constexpr int kSeekingMs = 200;   // until the server listens
+constexpr int kSeekingMs = 200;    // until the server listens
 constexpr int kWatchingMs = 2000;  // afterwards: a reload may rebind
 
 template <typename T>
@@ -91,7 +91,8 @@ Result<RunState> parse_run_state(std::string_view json_text) {
     };
     s.supervisor = process(j.at("supervisor"));
     s.child = process(j.at("child"));
-    for (const auto& l : j.at("listeners")) s.listeners.push_back({l.at("address").get<std::string>(), l.at("port").get<uint16_t>()});
+    for (const auto& l : j.at("listeners"))
+      s.listeners.push_back({l.at("address").get<std::string>(), l.at("port").get<uint16_t>()});
     if (j.contains("failure_file")) s.failure_file = j.at("failure_file").get<std::string>();
     return s;
   } catch (const nlohmann::json::exception& e) {
@@ -152,7 +153,8 @@ std::vector<Listener> parse_proc_net_tcp(std::string_view text, bool ipv6, const
   size_t pos = text.find('\n');  // the header line
   while (pos != std::string_view::npos && pos + 1 < text.size()) {
     size_t next = text.find('\n', pos + 1);
-    auto f = split_words(text.substr(pos + 1, next == std::string_view::npos ? std::string_view::npos : next - pos - 1));
+    auto f =
+        split_words(text.substr(pos + 1, next == std::string_view::npos ? std::string_view::npos : next - pos - 1));
     pos = next;
     // sl local rem st tx:rx tr:when retrnsmt uid timeout inode
     if (f.size() < 10 || f[3] != "0A") continue;  // 0A: LISTEN

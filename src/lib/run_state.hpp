@@ -33,9 +33,9 @@ struct ProcessId {
 };
 
 struct RunState {
-  std::string server;             // gunicorn, mod_wsgi, ...; empty for shell and python modes
-  ProcessId supervisor;           // warpdrive start
-  ProcessId child;                // the server (or app) it supervises
+  std::string server;               // gunicorn, mod_wsgi, ...; empty for shell and python modes
+  ProcessId supervisor;             // warpdrive start
+  ProcessId child;                  // the server (or app) it supervises
   std::vector<Listener> listeners;  // empty until the server listens
   // Not empty once the application failed to import in a server that keeps
   // running (see LaunchPlan::failure_file); empty path when there is none.
@@ -64,8 +64,7 @@ bool still_running(const ProcessId& id);
 std::vector<Listener> listening_ports(pid_t root);
 
 // Parses /proc/net/tcp or tcp6 text: the LISTEN sockets among `inodes`.
-std::vector<Listener> parse_proc_net_tcp(std::string_view text, bool ipv6,
-                                         const std::vector<unsigned long>& inodes);
+std::vector<Listener> parse_proc_net_tcp(std::string_view text, bool ipv6, const std::vector<unsigned long>& inodes);
 
 // start's watch over its server: records the state at once, then looks for
 // the server's listening ports (often at first, less often later) and

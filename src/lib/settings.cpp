@@ -18,17 +18,22 @@ bool Settings::has_virtualenv() const { return is_file(app_root / "bin" / "activ
 
 std::string SettingOrigin::text() const {
   switch (kind) {
-    case file: return "file " + where;
-    case variable: return "variable " + where;
-    case fallback: break;
+    case file:
+      return "file " + where;
+    case variable:
+      return "variable " + where;
+    case fallback:
+      break;
   }
   return "default";
 }
 
 namespace {
-constexpr std::pair<DeployMode, std::string_view> kModeWords[] = {
-    {DeployMode::automatic, "auto"}, {DeployMode::shell, "shell"}, {DeployMode::python, "python"},
-    {DeployMode::wsgi, "wsgi"},      {DeployMode::django, "django"}};
+constexpr std::pair<DeployMode, std::string_view> kModeWords[] = {{DeployMode::automatic, "auto"},
+                                                                  {DeployMode::shell, "shell"},
+                                                                  {DeployMode::python, "python"},
+                                                                  {DeployMode::wsgi, "wsgi"},
+                                                                  {DeployMode::django, "django"}};
 }  // namespace
 
 std::string_view deploy_mode_word(DeployMode mode) {
@@ -46,9 +51,10 @@ Result<std::pair<DeployMode, ServerId>> parse_deploy_mode(std::string_view word,
   for (const auto& [m, w] : kModeWords)
     if (w == word) return std::make_pair(m, ServerId::mod_wsgi);
   if (auto server = find_server(word)) return std::make_pair(DeployMode::full_control, *server);
-  return make_error(fmt::format("unknown deploy mode '{}' ({}); valid modes: auto, shell, python, wsgi, django, "
-                                "or a server name for full control ({})",
-                                word, origin, server_names()));
+  return make_error(
+      fmt::format("unknown deploy mode '{}' ({}); valid modes: auto, shell, python, wsgi, django, "
+                  "or a server name for full control ({})",
+                  word, origin, server_names()));
 }
 
 Result<uint16_t> parse_port(std::string_view text, std::string_view what) {
@@ -114,17 +120,17 @@ Status resolve_roots(const Context& ctx, const EnvVars& env, Settings& s) {
   else
     s.src_root = s.app_root / "src";
   if (!is_dir(s.src_root))
-    return make_error(fmt::format("the application source directory {} does not exist "
-                                  "(set WARPDRIVE_SRC_ROOT, or WARPDRIVE_APP_ROOT whose src/ it defaults to)",
-                                  s.src_root.string()));
+    return make_error(
+        fmt::format("the application source directory {} does not exist "
+                    "(set WARPDRIVE_SRC_ROOT, or WARPDRIVE_APP_ROOT whose src/ it defaults to)",
+                    s.src_root.string()));
 
   fs::path home_file = s.warpdrive_dir() / "home";
   WD_ASSIGN(auto home, read_value_file(home_file));
   if (home && !home->empty()) {
     s.app_home = clean(absolute_from(s.src_root, *home));
     if (!is_dir(s.app_home))
-      return make_error(fmt::format("{} names {}, which is not a directory", home_file.string(),
-                                    s.app_home.string()));
+      return make_error(fmt::format("{} names {}, which is not a directory", home_file.string(), s.app_home.string()));
   } else if (env.is_set("WARPDRIVE_APP_HOME")) {
     s.app_home = clean(absolute_from(s.src_root, *env.get("WARPDRIVE_APP_HOME")));
     if (!is_dir(s.app_home))
@@ -151,18 +157,18 @@ Status resolve_rest(const EnvVars& env, Settings& s, bool resolved_before) {
     mode_before = Valued{s.deploy_mode_name(), s.deploy_mode_origin};
     server_before = Valued{std::string(server_name(s.server_type)), s.server_type_origin};
   }
-  WD_ASSIGN(Valued mode, file_or_env(env, "WARPDRIVE_DEPLOY_MODE", s.warpdrive_dir() / "deploy_mode", "auto",
-                                     mode_before));
+  WD_ASSIGN(Valued mode,
+            file_or_env(env, "WARPDRIVE_DEPLOY_MODE", s.warpdrive_dir() / "deploy_mode", "auto", mode_before));
   WD_ASSIGN(auto parsed_mode, parse_deploy_mode(mode.value, mode.origin.text()));
   s.deploy_mode = parsed_mode.first;
   s.full_control_server = parsed_mode.second;
   s.deploy_mode_origin = mode.origin;
-  WD_ASSIGN(Valued server, file_or_env(env, "WARPDRIVE_SERVER_TYPE", s.warpdrive_dir() / "server_type", "mod_wsgi",
-                                       server_before));
+  WD_ASSIGN(Valued server,
+            file_or_env(env, "WARPDRIVE_SERVER_TYPE", s.warpdrive_dir() / "server_type", "mod_wsgi", server_before));
   auto server_id = find_server(server.value);
   if (!server_id)
-    return make_error(fmt::format("unknown server type '{}' ({}); valid types: {}", server.value,
-                                  server.origin.text(), server_names()));
+    return make_error(fmt::format("unknown server type '{}' ({}); valid types: {}", server.value, server.origin.text(),
+                                  server_names()));
   s.server_type = *server_id;
   s.server_type_origin = server.origin;
   s.shell_file = env.get_or("WARPDRIVE_SHELL_FILE", "app.sh");

@@ -2,10 +2,10 @@
 // environment every child of warpdrive gets, computed once as data.
 #pragma once
 
+#include <sys/types.h>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <vector>
 
 #include "context.hpp"
@@ -27,15 +27,15 @@ enum class DeployMode { automatic, shell, python, wsgi, django, full_control };
 // Where a setting's value came from, for `start --dry-run` and error messages.
 struct SettingOrigin {
   enum Kind { fallback, variable, file } kind = fallback;
-  std::string where;  // the variable's name or the file's path; empty for the default
+  std::string where;         // the variable's name or the file's path; empty for the default
   std::string text() const;  // "file /src/.warpdrive/deploy_mode", "variable WARPDRIVE_SERVER_TYPE", "default"
 };
 
 struct Settings {
-  fs::path app_root;  // WARPDRIVE_APP_ROOT: the virtualenv, tmp/, data/, markers/
-  fs::path src_root;  // WARPDRIVE_SRC_ROOT: the application source
-  fs::path app_home;  // WARPDRIVE_APP_HOME: .warpdrive/home, APP_HOME, or src_root
-  uint16_t http_port = 8080; // WARPDRIVE_HTTP_PORT, PORT, 8080
+  fs::path app_root;          // WARPDRIVE_APP_ROOT: the virtualenv, tmp/, data/, markers/
+  fs::path src_root;          // WARPDRIVE_SRC_ROOT: the application source
+  fs::path app_home;          // WARPDRIVE_APP_HOME: .warpdrive/home, APP_HOME, or src_root
+  uint16_t http_port = 8080;  // WARPDRIVE_HTTP_PORT, PORT, 8080
   // .warpdrive/deploy_mode, WARPDRIVE_DEPLOY_MODE, auto: the app's file wins.
   DeployMode deploy_mode = DeployMode::automatic;
   ServerId full_control_server = ServerId::mod_wsgi;  // the server a full-control mode names
@@ -43,23 +43,23 @@ struct Settings {
   // .warpdrive/server_type, WARPDRIVE_SERVER_TYPE, mod_wsgi: the app's file wins.
   ServerId server_type = ServerId::mod_wsgi;
   SettingOrigin server_type_origin;
-  std::string shell_file;    // WARPDRIVE_SHELL_FILE, app.sh
-  std::string python_file;   // WARPDRIVE_PYTHON_FILE, app.py
-  std::string wsgi_module;   // WARPDRIVE_WSGI_MODULE_NAME, wsgi
-  std::string wsgi_callable; // WARPDRIVE_WSGI_CALLABLE_OBJECT, application
-  std::string asgi_module;   // WARPDRIVE_ASGI_MODULE_NAME, asgi
-  std::string asgi_callable; // WARPDRIVE_ASGI_CALLABLE_OBJECT, application
-  std::string static_url;    // WARPDRIVE_STATIC_URL, else WARPDRIVE_WSGI_STATIC_URL
-  std::string static_root;   // WARPDRIVE_STATIC_ROOT, else WARPDRIVE_WSGI_STATIC_ROOT
-  std::string static_url_name = "WARPDRIVE_WSGI_STATIC_URL";    // the variable static_url came from
+  std::string shell_file;                                     // WARPDRIVE_SHELL_FILE, app.sh
+  std::string python_file;                                    // WARPDRIVE_PYTHON_FILE, app.py
+  std::string wsgi_module;                                    // WARPDRIVE_WSGI_MODULE_NAME, wsgi
+  std::string wsgi_callable;                                  // WARPDRIVE_WSGI_CALLABLE_OBJECT, application
+  std::string asgi_module;                                    // WARPDRIVE_ASGI_MODULE_NAME, asgi
+  std::string asgi_callable;                                  // WARPDRIVE_ASGI_CALLABLE_OBJECT, application
+  std::string static_url;                                     // WARPDRIVE_STATIC_URL, else WARPDRIVE_WSGI_STATIC_URL
+  std::string static_root;                                    // WARPDRIVE_STATIC_ROOT, else WARPDRIVE_WSGI_STATIC_ROOT
+  std::string static_url_name = "WARPDRIVE_WSGI_STATIC_URL";  // the variable static_url came from
   std::string static_root_name = "WARPDRIVE_WSGI_STATIC_ROOT";  // the variable static_root came from
-  std::vector<std::string> pip_packages;  // WARPDRIVE_PIP_PACKAGES, requirements.txt
-  std::vector<std::string> pip_wheels;    // WARPDRIVE_PIP_WHEELS, else pip_packages (warpdrive wheels)
-  bool pip_no_index = false; // WARPDRIVE_PIP_NO_INDEX non-empty
-  uid_t builder_id = 1001;   // WARPDRIVE_BUILDER_ID
-  bool debug = false;        // WARPDRIVE_DEBUG non-empty
-  bool run_as_pid1 = false;  // WARPDRIVE_RUN_AS_PID1 non-empty
-  std::string build_target;  // WARPDRIVE_BUILD_TARGET, application
+  std::vector<std::string> pip_packages;                        // WARPDRIVE_PIP_PACKAGES, requirements.txt
+  std::vector<std::string> pip_wheels;  // WARPDRIVE_PIP_WHEELS, else pip_packages (warpdrive wheels)
+  bool pip_no_index = false;            // WARPDRIVE_PIP_NO_INDEX non-empty
+  uid_t builder_id = 1001;              // WARPDRIVE_BUILDER_ID
+  bool debug = false;                   // WARPDRIVE_DEBUG non-empty
+  bool run_as_pid1 = false;             // WARPDRIVE_RUN_AS_PID1 non-empty
+  std::string build_target;             // WARPDRIVE_BUILD_TARGET, application
 
   std::string deploy_mode_name() const;  // auto, shell, ..., or the full-control server's name
   std::string http_port_text() const { return std::to_string(http_port); }

@@ -49,8 +49,8 @@ bool is_shell_name(std::string_view name) {
   return true;
 }
 
-Result<EnvVars> source_shell_files(const EnvVars& base, const std::vector<fs::path>& files,
-                                   const fs::path& cwd, bool trace) {
+Result<EnvVars> source_shell_files(const EnvVars& base, const std::vector<fs::path>& files, const fs::path& cwd,
+                                   bool trace) {
   std::vector<fs::path> present;
   for (const auto& f : files) {
     if (is_dir(f)) return make_error(fmt::format("{}: is a directory, expected a shell file", f.string()));
@@ -96,8 +96,8 @@ Result<EnvVars> source_shell_files(const EnvVars& base, const std::vector<fs::pa
   }
   const fs::path& file = present[current];
   if (captured.exit_status != 0)
-    return make_error(fmt::format("cannot source {}: /bin/sh exited with status {}", file.string(),
-                                  captured.exit_status));
+    return make_error(
+        fmt::format("cannot source {}: /bin/sh exited with status {}", file.string(), captured.exit_status));
   if (!complete)
     return make_error(fmt::format("cannot source {}: /bin/sh did not report the environment back", file.string()));
   EnvVars result = EnvVars::from_nul_separated(out);

@@ -34,7 +34,7 @@ bool is_shell_name(std::string_view name);
 // is an error naming it, before any shell opens it. Variables of `base` whose
 // names a shell cannot hold (my-var, spring.datasource.url, exported bash
 // functions) pass through unchanged.
-Result<EnvVars> source_shell_files(const EnvVars& base, const std::vector<fs::path>& files,
-                                   const fs::path& cwd, bool trace);
+Result<EnvVars> source_shell_files(const EnvVars& base, const std::vector<fs::path>& files, const fs::path& cwd,
+                                   bool trace);
 
 }  // namespace wd

@@ -1,17 +1,17 @@
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cstdlib>
+#include <fstream>
 
-#include "temp_dir.hpp"
 #include "app_build/digest.hpp"
-#include "introspect/django.hpp"
 #include "app_build/fixup.hpp"
 #include "app_build/plan.hpp"
 #include "app_build/python_version.hpp"
+#include "introspect/django.hpp"
 #include "log.hpp"
+#include "temp_dir.hpp"
 
 namespace wd {
 namespace {
@@ -79,8 +79,14 @@ TEST(BuildPlan, RequirementsThenNoEditableInstall) {
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   ASSERT_EQ(plan->installs.size(), 1u);
   std::vector<std::string> want = {(dir.path() / "bin/python").string(),
-                                   "-m", "pip", "install", "--exists-action=w", "--no-index", "--src",
-                                   (dir.path() / "tmp/warpdrive/pip-src").string(), "-r",
+                                   "-m",
+                                   "pip",
+                                   "install",
+                                   "--exists-action=w",
+                                   "--no-index",
+                                   "--src",
+                                   (dir.path() / "tmp/warpdrive/pip-src").string(),
+                                   "-r",
                                    (dir.path() / "src/requirements.txt").string()};
   EXPECT_EQ(plan->installs[0].argv, want);
   EXPECT_FALSE(plan->dependencies_unchanged);
@@ -148,7 +154,8 @@ TEST(BuildPlan, InvalidInstallerIsNamed) {
   e.env.set("WARPDRIVE_INSTALLER", "conda");
   auto plan = plan_build(e, {}, std::nullopt, false);
   ASSERT_FALSE(plan.ok());
-  EXPECT_EQ(plan.error().message, "WARPDRIVE_INSTALLER is 'conda'; valid values are auto, pip, uv, poetry, pipenv, pdm");
+  EXPECT_EQ(plan.error().message,
+            "WARPDRIVE_INSTALLER is 'conda'; valid values are auto, pip, uv, poetry, pipenv, pdm");
 }
 
 // --- Installers --------------------------------------------------------------
@@ -180,7 +187,8 @@ TEST(BuildInstallers, EachLockFileChoosesItsTool) {
     ASSERT_TRUE(plan.ok()) << c.file << ": " << plan.error().message;
     ASSERT_EQ(plan->installs.size(), 1u) << c.file;
     const auto& argv = plan->installs[0].argv;
-    fs::path program = dir.path() / "tools" / (std::string(c.tool) + "-" + default_tool_version(c.tool)) / "bin" / c.tool;
+    fs::path program =
+        dir.path() / "tools" / (std::string(c.tool) + "-" + default_tool_version(c.tool)) / "bin" / c.tool;
     EXPECT_EQ(argv[0], program.string()) << c.file;
     EXPECT_EQ(std::vector<std::string>(argv.begin() + 1, argv.end()), c.args) << c.file;
     EXPECT_EQ(plan->installs[0].env.get_or("VIRTUAL_ENV", ""), dir.path().string());
@@ -197,9 +205,17 @@ TEST(BuildInstallers, PylockTomlIsInstalledWithUvPip) {
   auto plan = plan_build(e, {}, std::nullopt, false);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   ASSERT_EQ(plan->installs.size(), 1u);
-  std::vector<std::string> want = {(dir.path() / "tools/uv-0.13.9/bin/uv").string(), "pip", "install", "--python",
-                                   (dir.path() / "bin/python").string(), "--compile-bytecode", "--no-index",
-                                   "--preview-features", "pylock", "-r", (dir.path() / "src/pylock.toml").string()};
+  std::vector<std::string> want = {(dir.path() / "tools/uv-0.13.9/bin/uv").string(),
+                                   "pip",
+                                   "install",
+                                   "--python",
+                                   (dir.path() / "bin/python").string(),
+                                   "--compile-bytecode",
+                                   "--no-index",
+                                   "--preview-features",
+                                   "pylock",
+                                   "-r",
+                                   (dir.path() / "src/pylock.toml").string()};
   EXPECT_EQ(plan->installs[0].argv, want);
 }
 
@@ -233,9 +249,10 @@ TEST(BuildInstallers, RequirementsBesideALockFileAreNotInstalledUnlessNamed) {
   ASSERT_EQ(plan->installs.size(), 1u);
   EXPECT_EQ(plan->installs[0].tool, "uv");
   ASSERT_GE(plan->warnings.size(), 1u);
-  EXPECT_EQ(plan->warnings[0], "not installing requirements.txt: the lock file uv.lock lists the dependencies (set "
-                               "WARPDRIVE_INSTALLER=pip to install requirements.txt instead; the files of a "
-                               "WARPDRIVE_PIP_PACKAGES other than the default are installed after the lock file)");
+  EXPECT_EQ(plan->warnings[0],
+            "not installing requirements.txt: the lock file uv.lock lists the dependencies (set "
+            "WARPDRIVE_INSTALLER=pip to install requirements.txt instead; the files of a "
+            "WARPDRIVE_PIP_PACKAGES other than the default are installed after the lock file)");
   // Named explicitly: installed after the lock file.
   dir.write("src/extra.txt", "six\n");
   e.settings.pip_packages = {"extra.txt"};
@@ -261,8 +278,9 @@ TEST(BuildInstallers, UvIsTheDefaultForRequirementsUnlessPipIsNeeded) {
   auto plan = plan_build(e, {}, std::nullopt, false);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_EQ(plan->installer, "pip");
-  EXPECT_EQ(plan->installer_why, "no lock file; pip, not uv, for requirement files: WARPDRIVE_PIP_NO_INDEX is set "
-                                 "and uv is not installed, which offline it cannot be");
+  EXPECT_EQ(plan->installer_why,
+            "no lock file; pip, not uv, for requirement files: WARPDRIVE_PIP_NO_INDEX is set "
+            "and uv is not installed, which offline it cannot be");
   e.settings.pip_no_index = false;
   plan = plan_build(e, {}, std::nullopt, false);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
@@ -285,8 +303,9 @@ TEST(BuildInstallers, UvIsTheDefaultForRequirementsUnlessPipIsNeeded) {
   plan = plan_build(e, {}, std::nullopt, false);
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ(plan->installer, "pip");
-  EXPECT_EQ(plan->installer_why, "no lock file; pip, not uv, for requirement files: PIP_NO_BINARY is set, which uv "
-                                 "does not read");
+  EXPECT_EQ(plan->installer_why,
+            "no lock file; pip, not uv, for requirement files: PIP_NO_BINARY is set, which uv "
+            "does not read");
   e.env.unset("PIP_NO_BINARY");
   // ... or in pip's configuration file.
   dir.write("pip.conf", "[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n");
@@ -470,16 +489,20 @@ TEST(PythonVersion, WarpdrivePythonMustMatchTheRequest) {
   EXPECT_EQ(version->python, "/usr/bin/python3");
   auto wrong = choose_python(env, PythonRequest{"2.7", ".python-version"});
   ASSERT_FALSE(wrong.ok());
-  EXPECT_EQ(wrong.error().message, "the application asks for Python 2.7 (.python-version), and "
-                                   "WARPDRIVE_PYTHON=/usr/bin/python3 is Python " + version->version +
-                                   "; point WARPDRIVE_PYTHON at a matching interpreter, or unset it to let "
-                                   "warpdrive look for one");
+  EXPECT_EQ(wrong.error().message,
+            "the application asks for Python 2.7 (.python-version), and "
+            "WARPDRIVE_PYTHON=/usr/bin/python3 is Python " +
+                version->version +
+                "; point WARPDRIVE_PYTHON at a matching interpreter, or unset it to let "
+                "warpdrive look for one");
   env.unset("WARPDRIVE_PYTHON");
   env.set("PYENV_ROOT", "/nonexistent");
   auto none = choose_python(env, PythonRequest{"2.1", ".python-version"});
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.error().message.find("the application asks for Python 2.1 (.python-version), and no interpreter "
-                                      "here matches; found: "), std::string::npos) << none.error().message;
+                                      "here matches; found: "),
+            std::string::npos)
+      << none.error().message;
   EXPECT_NE(none.error().message.find("/usr/bin/python3 (" + version->version + ")"), std::string::npos);
 }
 

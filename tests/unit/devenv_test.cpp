@@ -3,17 +3,17 @@
 // the symlink-safe removal, and the shell integration text.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cstdlib>
 #include <fstream>
-#include <unistd.h>
 
-#include "temp_dir.hpp"
 #include "devenv/activation.hpp"
 #include "devenv/projects.hpp"
 #include "devenv/remove_tree.hpp"
 #include "devenv/shell_integration.hpp"
 #include "process.hpp"
 #include "shell.hpp"
+#include "temp_dir.hpp"
 
 namespace wd::devenv {
 namespace {
@@ -46,7 +46,8 @@ TEST(ProjectName, RefusalsNameTheValueAndTheRule) {
   EXPECT_EQ(message_of(validate_name("../evil")), "bad project name '../evil': it contains '/'; " + rule);
   EXPECT_EQ(message_of(validate_name("..")), "bad project name '..': it contains '..'; " + rule);
   EXPECT_EQ(message_of(validate_name("a..b")), "bad project name 'a..b': it contains '..'; " + rule);
-  EXPECT_EQ(message_of(validate_name("-rf")), "bad project name '-rf': it does not start with a letter or digit; " + rule);
+  EXPECT_EQ(message_of(validate_name("-rf")),
+            "bad project name '-rf': it does not start with a letter or digit; " + rule);
   EXPECT_EQ(message_of(validate_name(".hidden")),
             "bad project name '.hidden': it does not start with a letter or digit; " + rule);
   EXPECT_EQ(message_of(validate_name("a b")),
@@ -67,7 +68,8 @@ TEST(ProjectsDir, VirtualenvsThenHome) {
 
 TEST(ListProjects, OnlyValidWarpdrivePlusDirectoriesSorted) {
   TempDir t;
-  for (const char* d : {"warpdrive+zeta", "warpdrive+alpha", "warpdrive+.bad", "other"}) fs::create_directory(t.path() / d);
+  for (const char* d : {"warpdrive+zeta", "warpdrive+alpha", "warpdrive+.bad", "other"})
+    fs::create_directory(t.path() / d);
   touch(t.path() / "warpdrive+file");
   touch(t.path() / ".rcfile.sh");
   EXPECT_EQ(*list_projects(t.path()), (std::vector<std::string>{"alpha", "zeta"}));
@@ -149,12 +151,12 @@ TEST(RemoveTree, RemovesLinksNeverTheirTargets) {
 TEST(Activation, PlanSetsTheVariablesAndSavesEveryOneItChanges) {
   auto a = plan_activation({"demo", "/h/.warpdrive/warpdrive+demo"}, "/work/app");
   EXPECT_EQ(a.prompt, "(warpdrive+demo) ");
-  EXPECT_EQ(a.exports, (std::vector<std::pair<std::string, std::string>>{
-                           {"WARPDRIVE_ENV_NAME", "demo"},
-                           {"WARPDRIVE_APP_ROOT", "/h/.warpdrive/warpdrive+demo"},
-                           {"WARPDRIVE_SRC_ROOT", "/work/app"},
-                           {"VIRTUAL_ENV", "/h/.warpdrive/warpdrive+demo"},
-                           {"VIRTUAL_ENV_PROMPT", "(warpdrive+demo) "}}));
+  EXPECT_EQ(a.exports,
+            (std::vector<std::pair<std::string, std::string>>{{"WARPDRIVE_ENV_NAME", "demo"},
+                                                              {"WARPDRIVE_APP_ROOT", "/h/.warpdrive/warpdrive+demo"},
+                                                              {"WARPDRIVE_SRC_ROOT", "/work/app"},
+                                                              {"VIRTUAL_ENV", "/h/.warpdrive/warpdrive+demo"},
+                                                              {"VIRTUAL_ENV_PROMPT", "(warpdrive+demo) "}}));
   EXPECT_EQ(a.saved, (std::vector<std::string>{"WARPDRIVE_ENV_NAME", "WARPDRIVE_APP_ROOT", "WARPDRIVE_SRC_ROOT",
                                                "VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT", "PYTHONHOME", "PATH", "PS1"}));
 }

@@ -2,18 +2,18 @@
 // file helpers (which run real /bin/sh, as the binary does).
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "temp_dir.hpp"
 #include "cli.hpp"
 #include "identity.hpp"
 #include "process.hpp"
 #include "settings.hpp"
 #include "shell.hpp"
+#include "temp_dir.hpp"
 
 namespace wd {
 namespace {
@@ -50,8 +50,8 @@ TEST(SourceShellFiles, ReadsBackWhatTheFilesSet) {
   EnvVars base;
   base.set("PATH", "/usr/bin:/bin");
   base.set("DROP", "1");
-  auto env = source_shell_files(base, {dir.path() / "one", dir.path() / "missing", dir.path() / "two"},
-                                dir.path(), false);
+  auto env =
+      source_shell_files(base, {dir.path() / "one", dir.path() / "missing", dir.path() / "two"}, dir.path(), false);
   ASSERT_TRUE(env) << env.error().message;
   EXPECT_EQ(env->get("A"), "x y");
   EXPECT_EQ(env->get("C"), "yes");
@@ -67,8 +67,7 @@ TEST(SourceShellFiles, NamesTheFailingFile) {
   base.set("PATH", "/usr/bin:/bin");
   auto env = source_shell_files(base, {dir.path() / "good", dir.path() / "bad"}, dir.path(), false);
   ASSERT_FALSE(env);
-  EXPECT_EQ(env.error().message,
-            "cannot source " + (dir.path() / "bad").string() + ": /bin/sh exited with status 1");
+  EXPECT_EQ(env.error().message, "cannot source " + (dir.path() / "bad").string() + ": /bin/sh exited with status 1");
 }
 
 TEST(SourceShellFiles, WritesOnAnyDescriptorAreNotTheEnvironment) {

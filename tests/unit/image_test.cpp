@@ -7,15 +7,15 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <fstream>
 #include <unistd.h>
+#include <fstream>
 
 #include "image/builders.hpp"
-#include "temp_dir.hpp"
 #include "image/s2i_build.hpp"
 #include "image/s2i_source.hpp"
 #include "image/tar_writer.hpp"
 #include "process.hpp"
+#include "temp_dir.hpp"
 
 namespace wd::image {
 namespace {
@@ -34,8 +34,8 @@ TEST(S2iEnvironment, SplitsAtTheFirstEqualsAndTrimsOnly) {
       "D=$HOME/x\n"
       "E=x=y\n"
       "F=\n");
-  std::vector<std::pair<std::string, std::string>> want{
-      {"A", "1"}, {"B", "two words"}, {"C", "\"quoted\""}, {"D", "$HOME/x"}, {"E", "x=y"}, {"F", ""}};
+  std::vector<std::pair<std::string, std::string>> want{{"A", "1"},       {"B", "two words"}, {"C", "\"quoted\""},
+                                                        {"D", "$HOME/x"}, {"E", "x=y"},       {"F", ""}};
   EXPECT_EQ(pairs(env), want);
   EXPECT_TRUE(env.skipped.empty());
 }
@@ -125,9 +125,7 @@ TEST(IgnoreRules, LaterExclusionWinsOverEarlierNegation) {
 
 class SourceTree : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root = tmp_.path();
-  }
+  void SetUp() override { root = tmp_.path(); }
   void write(const std::string& rel, const std::string& text) {
     fs::create_directories((root / rel).parent_path());
     std::ofstream(root / rel) << text;
@@ -176,9 +174,11 @@ TEST_F(SourceTree, FifosAndSocketsAreLeftOutWithAWord) {
   EXPECT_EQ(selected(), want);
   std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("warpdrive: warning: leaving " + (root / "pipe").string() + " out of the image: it is a FIFO\n"),
-            std::string::npos) << err;
+            std::string::npos)
+      << err;
   EXPECT_NE(err.find("warpdrive: warning: leaving " + sock_path + " out of the image: it is a socket\n"),
-            std::string::npos) << err;
+            std::string::npos)
+      << err;
 }
 
 TEST_F(SourceTree, TarWriterOutputReadsBackWithGnuTar) {

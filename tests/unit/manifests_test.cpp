@@ -1,14 +1,14 @@
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <fstream>
 
 #include <yaml-cpp/yaml.h>
 
-#include "temp_dir.hpp"
 #include "manifests/objects.hpp"
 #include "manifests/spec.hpp"
+#include "temp_dir.hpp"
 
 namespace wd::manifests {
 namespace {
@@ -133,7 +133,8 @@ TEST(ManifestSpecTest, RefusesBadInputWithTheValue) {
   EXPECT_EQ(error_of(o, dir.path()), "image 'has space': an image reference contains no spaces or control characters");
   o.image = "registry/9lives";
   o.name = "";
-  EXPECT_EQ(error_of(o, dir.path()), "image 'registry/9lives' suggests no usable name ('9lives'); give one with --name");
+  EXPECT_EQ(error_of(o, dir.path()),
+            "image 'registry/9lives' suggests no usable name ('9lives'); give one with --name");
 }
 
 TEST(ManifestSpecTest, TheJobBoundsTheName) {
@@ -164,8 +165,9 @@ TEST(ManifestSpecTest, MigrationDetection) {
   dir.write(".warpdrive/action_hooks/migrate", "#!/bin/sh\n", 0644);
   auto r = detect_migration(dir.path());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, (dir.path() / ".warpdrive/action_hooks/migrate").string() +
-                                   " is not executable: `warpdrive migrate` would not run it (chmod +x it, or remove it)");
+  EXPECT_EQ(r.error().message,
+            (dir.path() / ".warpdrive/action_hooks/migrate").string() +
+                " is not executable: `warpdrive migrate` would not run it (chmod +x it, or remove it)");
   ::chmod((dir.path() / ".warpdrive/action_hooks/migrate").c_str(), 0755);
   EXPECT_EQ(*detect_migration(dir.path()), Migration::hook);
   EXPECT_FALSE(detect_migration(dir.path() / "nope").ok());
@@ -259,7 +261,8 @@ TEST(ManifestObjects, OpenShiftSet) {
   EXPECT_EQ(bc["spec"]["strategy"]["sourceStrategy"]["from"]["name"], "warpdrive-python:latest");
   EXPECT_EQ(bc["spec"]["output"]["to"]["name"], "shop:latest");
   EXPECT_EQ(objects[4]["spec"]["tls"]["termination"], "edge");
-  auto trigger = nlohmann::json::parse(objects[2]["metadata"]["annotations"]["image.openshift.io/triggers"].get<std::string>());
+  auto trigger =
+      nlohmann::json::parse(objects[2]["metadata"]["annotations"]["image.openshift.io/triggers"].get<std::string>());
   EXPECT_EQ(trigger[0]["from"]["name"], "shop:latest");
 
   o.git_url = "https://git.example/shop.git";
@@ -276,8 +279,9 @@ TEST(ManifestYaml, ValuesReadBackAsTheSameStrings) {
   TempDir dir;
   ManifestOptions o;
   o.image = "shop:1";
-  o.env = {"A=yes", "B=8080", "C=null", "D=x: y # z", "E=\"quoted\" \\ back", "F=", "G=on", "H=1e3",
-           "I=line1\nline2", "J=ünïcode", "K=- item", "L=*alias", "M=~", "N=0x1F", "O= lead"};
+  o.env = {"A=yes",    "B=8080",   "C=null", "D=x: y # z",     "E=\"quoted\" \\ back",
+           "F=",       "G=on",     "H=1e3",  "I=line1\nline2", "J=ünïcode",
+           "K=- item", "L=*alias", "M=~",    "N=0x1F",         "O= lead"};
   ManifestSpec spec = spec_of(o, dir.path());
   std::string text = to_yaml(build_objects(spec)[0]);
   YAML::Node doc = YAML::Load(text);
@@ -289,7 +293,7 @@ TEST(ManifestYaml, ValuesReadBackAsTheSameStrings) {
     // Every value that could read as something else is quoted.
     EXPECT_EQ(env[i]["value"].Tag(), "!") << spec.env[i].name << "\n" << text;
   }
-  EXPECT_NE(text.find("replicas: 1\n"), std::string::npos);  // numbers stay numbers
+  EXPECT_NE(text.find("replicas: 1\n"), std::string::npos);         // numbers stay numbers
   EXPECT_NE(text.find("runAsNonRoot: true\n"), std::string::npos);  // booleans stay booleans
 }
 

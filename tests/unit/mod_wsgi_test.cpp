@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <fstream>
 
-#include "temp_dir.hpp"
 #include "start/apache_host.hpp"
 #include "start/mod_wsgi.hpp"
+#include "temp_dir.hpp"
 
 namespace wd {
 namespace {
@@ -168,9 +168,10 @@ TEST_F(ModWsgiPlan, EachModWsgiVariableMapsToItsDirective) {
       {"MOD_WSGI_SERVER_STATUS", "yes", "    SetHandler server-status"},
       {"MOD_WSGI_SERVER_STATUS", "yes", "LoadModule status_module \"/usr/lib/apache2/modules/mod_status.so\""},
       {"MOD_WSGI_CALLABLE_OBJECT", "app", "application = getattr(importlib.import_module(\"wsgi\"), \"app\")"},
-      {"MOD_WSGI_ENTRY_POINT", "pkg.web", "application = getattr(importlib.import_module(\"pkg.web\"), \"application\")"},
-      {"MOD_WSGI_RELOAD_ON_CHANGES", "1", "WSGIImportScript \"" + rt().string() +
-                                              "/reloader.wsgi\" process-group=warpdrive application-group=%{GLOBAL}"},
+      {"MOD_WSGI_ENTRY_POINT", "pkg.web",
+       "application = getattr(importlib.import_module(\"pkg.web\"), \"application\")"},
+      {"MOD_WSGI_RELOAD_ON_CHANGES", "1",
+       "WSGIImportScript \"" + rt().string() + "/reloader.wsgi\" process-group=warpdrive application-group=%{GLOBAL}"},
   };
   for (const auto& k : cases) {
     environment_.env = EnvVars();
@@ -210,7 +211,8 @@ TEST_F(ModWsgiPlan, ScriptTypeAndWorkingDirectory) {
   const std::string& c = p->files[0].contents;
   const std::string s = root_.string();
   EXPECT_TRUE(has_line(c, "WSGICallableObject \"app\"")) << c;
-  EXPECT_TRUE(has_line(c, "WSGIScriptAlias / \"" + s + "/src/app/site.wsgi\" process-group=warpdrive application-group=%{GLOBAL}"));
+  EXPECT_TRUE(has_line(
+      c, "WSGIScriptAlias / \"" + s + "/src/app/site.wsgi\" process-group=warpdrive application-group=%{GLOBAL}"));
   EXPECT_TRUE(has_line(c, "<Directory \"" + s + "/src/app\">"));
   EXPECT_TRUE(has_line(c, "    <Files \"site.wsgi\">"));
   EXPECT_NE(c.find(" home=\"" + s + "/work\" "), std::string::npos);
@@ -237,17 +239,31 @@ TEST_F(ModWsgiPlan, BadValuesAreRefusedWithTheReason) {
       {"MOD_WSGI_PROCESSES", "abc", "MOD_WSGI_PROCESSES='abc': expected a whole number of at least 1"},
       {"MOD_WSGI_THREADS", "0", "MOD_WSGI_THREADS='0': expected a whole number of at least 1"},
       {"MOD_WSGI_REQUEST_TIMEOUT", "-1", "MOD_WSGI_REQUEST_TIMEOUT='-1': expected a whole number (0 or more)"},
-      {"MOD_WSGI_MAX_CLIENTS", "99999999999", "MOD_WSGI_MAX_CLIENTS='99999999999': expected a whole number of at least 1"},
-      {"MOD_WSGI_LIMIT_REQUEST_BODY", "3000000000", "MOD_WSGI_LIMIT_REQUEST_BODY='3000000000': too large (at most 2147483647)"},
-      {"MOD_WSGI_INITIAL_WORKERS", "2", "MOD_WSGI_INITIAL_WORKERS='2': expected a fraction between 0 and 1 (of the maximum number of clients), e.g. 0.2"},
+      {"MOD_WSGI_MAX_CLIENTS", "99999999999",
+       "MOD_WSGI_MAX_CLIENTS='99999999999': expected a whole number of at least 1"},
+      {"MOD_WSGI_LIMIT_REQUEST_BODY", "3000000000",
+       "MOD_WSGI_LIMIT_REQUEST_BODY='3000000000': too large (at most 2147483647)"},
+      {"MOD_WSGI_INITIAL_WORKERS", "2",
+       "MOD_WSGI_INITIAL_WORKERS='2': expected a fraction between 0 and 1 (of the maximum number of clients), e.g. "
+       "0.2"},
       {"MOD_WSGI_SERVER_MPM", "winnt", "MOD_WSGI_SERVER_MPM='winnt': expected one of prefork, event, worker"},
-      {"MOD_WSGI_LOG_LEVEL", "verbose", "MOD_WSGI_LOG_LEVEL='verbose': expected one of emerg, alert, crit, error, warn, notice, info, debug, trace1, trace2, trace3, trace4, trace5, trace6, trace7, trace8"},
-      {"MOD_WSGI_APPLICATION_TYPE", "paste", "MOD_WSGI_APPLICATION_TYPE='paste': Paste Deploy configuration files are not supported (mod_wsgi-express loaded them with the PasteDeploy package); write a WSGI module that calls paste.deploy.loadapp() and point WARPDRIVE_WSGI_MODULE_NAME at it"},
+      {"MOD_WSGI_LOG_LEVEL", "verbose",
+       "MOD_WSGI_LOG_LEVEL='verbose': expected one of emerg, alert, crit, error, warn, notice, info, debug, trace1, "
+       "trace2, trace3, trace4, trace5, trace6, trace7, trace8"},
+      {"MOD_WSGI_APPLICATION_TYPE", "paste",
+       "MOD_WSGI_APPLICATION_TYPE='paste': Paste Deploy configuration files are not supported (mod_wsgi-express loaded "
+       "them with the PasteDeploy package); write a WSGI module that calls paste.deploy.loadapp() and point "
+       "WARPDRIVE_WSGI_MODULE_NAME at it"},
       {"MOD_WSGI_APPLICATION_TYPE", "cgi", "MOD_WSGI_APPLICATION_TYPE='cgi': expected one of script, module, static"},
       {"MOD_WSGI_CALLABLE_OBJECT", "my-app", "MOD_WSGI_CALLABLE_OBJECT 'my-app' is not a Python name"},
-      {"MOD_WSGI_WORKING_DIRECTORY", "/nonexistent/dir", "MOD_WSGI_WORKING_DIRECTORY '/nonexistent/dir': no such directory"},
-      {"MOD_WSGI_ENTRY_POINT", "missing.py", "MOD_WSGI_ENTRY_POINT '" + root_.string() + "/src/missing.py': no such WSGI script file"},
-      {"MOD_WSGI_ENABLE_DEBUGGER", "1", "MOD_WSGI_ENABLE_DEBUGGER: the post-mortem debugger is part of mod_wsgi-express, which Debian does not ship; add mod_wsgi to the app's requirements (warpdrive then runs mod_wsgi-express) or unset it (run the app under `warpdrive exec python -m pdb ...` to debug)"},
+      {"MOD_WSGI_WORKING_DIRECTORY", "/nonexistent/dir",
+       "MOD_WSGI_WORKING_DIRECTORY '/nonexistent/dir': no such directory"},
+      {"MOD_WSGI_ENTRY_POINT", "missing.py",
+       "MOD_WSGI_ENTRY_POINT '" + root_.string() + "/src/missing.py': no such WSGI script file"},
+      {"MOD_WSGI_ENABLE_DEBUGGER", "1",
+       "MOD_WSGI_ENABLE_DEBUGGER: the post-mortem debugger is part of mod_wsgi-express, which Debian does not ship; "
+       "add mod_wsgi to the app's requirements (warpdrive then runs mod_wsgi-express) or unset it (run the app under "
+       "`warpdrive exec python -m pdb ...` to debug)"},
   };
   for (const auto& k : cases) {
     environment_.env = EnvVars();
@@ -288,12 +304,15 @@ TEST_F(ModWsgiPlan, AsRootApacheSwitchesToTheBuildUserOrWwwData) {
   EXPECT_TRUE(has_line(c, "User \"#1234\""));
   EXPECT_TRUE(has_line(c, "Group \"staff\""));
   environment_.env.set("WARPDRIVE_APACHE_USER", "root");
-  EXPECT_EQ(error(), "WARPDRIVE_APACHE_USER='root': Apache refuses to serve requests as root; name an unprivileged account");
+  EXPECT_EQ(error(),
+            "WARPDRIVE_APACHE_USER='root': Apache refuses to serve requests as root; name an unprivileged account");
   environment_.env.unset("WARPDRIVE_APACHE_USER");
   host_.builder_user.reset();
   host_.www_data_exists = false;
   environment_.settings.builder_id = 1001;
-  EXPECT_EQ(error(), "running as root, Apache must switch to an unprivileged account, but neither the build user (uid 1001) nor www-data exists; set WARPDRIVE_APACHE_USER");
+  EXPECT_EQ(error(),
+            "running as root, Apache must switch to an unprivileged account, but neither the build user (uid 1001) nor "
+            "www-data exists; set WARPDRIVE_APACHE_USER");
 }
 
 TEST_F(ModWsgiPlan, StaticMountsAreAliasesWithAccessGranted) {
@@ -308,9 +327,13 @@ TEST_F(ModWsgiPlan, StaticMountsAreAliasesWithAccessGranted) {
 
 TEST_F(ModWsgiPlan, ValuesThatWouldInjectDirectivesAreRefused) {
   input_.statics = {StaticMount{"/static", "/srv/a\nLoadModule evil /x.so"}};
-  EXPECT_EQ(error(), "the static directory '/srv/a\nLoadModule evil /x.so' contains a line break, which cannot be written safely into Apache's configuration");
+  EXPECT_EQ(error(),
+            "the static directory '/srv/a\nLoadModule evil /x.so' contains a line break, which cannot be written "
+            "safely into Apache's configuration");
   input_.statics = {StaticMount{"/static", "/srv/${HOME}"}};
-  EXPECT_EQ(error(), "the static directory '/srv/${HOME}' contains '${', which cannot be written safely into Apache's configuration");
+  EXPECT_EQ(
+      error(),
+      "the static directory '/srv/${HOME}' contains '${', which cannot be written safely into Apache's configuration");
   input_.statics = {StaticMount{"/static", "/srv/a*"}};
   EXPECT_EQ(error(), "the static directory '/srv/a*' contains '*', which Apache would read as a wildcard pattern");
   input_.statics = {StaticMount{"/static", "/srv/it's"}};
@@ -322,8 +345,9 @@ TEST_F(ModWsgiPlan, ValuesThatWouldInjectDirectivesAreRefused) {
 TEST(ApacheQuote, Rules) {
   EXPECT_EQ(*apache_quote("/a b", "x"), "\"/a b\"");
   EXPECT_EQ(*apache_quote("a\"b", "x"), "'a\"b'");
-  EXPECT_EQ(apache_quote("a\"b'c", "the value").error().message,
-            "the value 'a\"b'c' contains both kinds of quote, which cannot be written safely into Apache's configuration");
+  EXPECT_EQ(
+      apache_quote("a\"b'c", "the value").error().message,
+      "the value 'a\"b'c' contains both kinds of quote, which cannot be written safely into Apache's configuration");
   EXPECT_EQ(apache_quote("a\\b", "the value").error().message,
             "the value 'a\\b' contains a backslash, which cannot be written safely into Apache's configuration");
   EXPECT_EQ(apache_quote(std::string("a\rb"), "v").error().message,
@@ -333,9 +357,18 @@ TEST(ApacheQuote, Rules) {
 TEST_F(ModWsgiPlan, ServerArgsAreModWsgiExpressOptions) {
   fs::create_directories(root_ / "media");
   touch(root_ / "extra.conf", "# extra\n");
-  input_.server_args = {"--processes", "2", "--threads=8", "--url-alias", "/media", root_.string() + "/media",
-                        "--include-file", root_.string() + "/extra.conf", "--log-to-terminal", "--access-log",
-                        "--trust-proxy-header", "X-Forwarded-For"};
+  input_.server_args = {"--processes",
+                        "2",
+                        "--threads=8",
+                        "--url-alias",
+                        "/media",
+                        root_.string() + "/media",
+                        "--include-file",
+                        root_.string() + "/extra.conf",
+                        "--log-to-terminal",
+                        "--access-log",
+                        "--trust-proxy-header",
+                        "X-Forwarded-For"};
   std::string c = conf();
   EXPECT_NE(c.find(" processes=2 threads=8 "), std::string::npos) << c;
   EXPECT_TRUE(has_line(c, "Alias \"/media\" \"" + root_.string() + "/media\""));
@@ -348,7 +381,9 @@ TEST_F(ModWsgiPlan, ServerArgsAreModWsgiExpressOptions) {
   input_.server_args = {"--url-alias", "/media"};
   EXPECT_EQ(error(), "server_args --url-alias: missing DIRECTORY after the URL path");
   input_.server_args = {"--bogus"};
-  EXPECT_EQ(error().rfind("server_args: unknown mod_wsgi option '--bogus'; warpdrive supports --processes, --threads, ", 0), 0u);
+  EXPECT_EQ(
+      error().rfind("server_args: unknown mod_wsgi option '--bogus'; warpdrive supports --processes, --threads, ", 0),
+      0u);
 }
 
 // Each mod_wsgi-express start-server option accepted in server_args, and the
@@ -364,8 +399,11 @@ TEST_F(ModWsgiPlan, ExpressOptionsMapToTheirDirectives) {
   const std::vector<Case> cases = {
       {{"--enable-sendfile"}, {"EnableSendfile On", "WSGIEnableSendfile On"}},
       {{"--mount-point", "/app/"},
-       {"WSGIScriptAlias \"/app\" \"" + rt().string() + "/handler.wsgi\" process-group=warpdrive application-group=%{GLOBAL}"}},
-      {{"--mount-point=sub"}, {"WSGIScriptAlias \"/sub\" \"" + rt().string() + "/handler.wsgi\" process-group=warpdrive application-group=%{GLOBAL}"}},
+       {"WSGIScriptAlias \"/app\" \"" + rt().string() +
+        "/handler.wsgi\" process-group=warpdrive application-group=%{GLOBAL}"}},
+      {{"--mount-point=sub"},
+       {"WSGIScriptAlias \"/sub\" \"" + rt().string() +
+        "/handler.wsgi\" process-group=warpdrive application-group=%{GLOBAL}"}},
       {{"--setenv", "GREETING", "hello world", "--setenv", "MODE", "x"},
        {"LoadModule env_module \"/usr/lib/apache2/modules/mod_env.so\"", "SetEnv \"GREETING\" \"hello world\"",
         "SetEnv \"MODE\" \"x\""}},
@@ -432,13 +470,16 @@ TEST_F(ModWsgiPlan, ExpressOptionsMapToTheirDirectives) {
 
 TEST_F(ModWsgiPlan, ExpressOptionsThatCannotWorkAreRefusedWithTheReason) {
   input_.server_args = {"--ssl-port", "8443"};
-  EXPECT_EQ(error(), "server_args --ssl-port: not supported with the generated Apache configuration: warpdrive's "
-                     "Apache serves plain HTTP; terminate TLS (and HTTP/2) at the router or ingress in front of it");
+  EXPECT_EQ(error(),
+            "server_args --ssl-port: not supported with the generated Apache configuration: warpdrive's "
+            "Apache serves plain HTTP; terminate TLS (and HTTP/2) at the router or ingress in front of it");
   input_.server_args = {"--server-root", "/tmp/x"};
-  EXPECT_EQ(error(), "server_args --server-root: not supported with the generated Apache configuration: warpdrive "
-                     "owns Apache's server root, runtime files and logs ($APP_ROOT/tmp/warpdrive/apache)");
+  EXPECT_EQ(error(),
+            "server_args --server-root: not supported with the generated Apache configuration: warpdrive "
+            "owns Apache's server root, runtime files and logs ($APP_ROOT/tmp/warpdrive/apache)");
   input_.server_args = {"--enable-debugger"};
-  EXPECT_NE(error().find("it needs mod_wsgi-express itself; add mod_wsgi to the app's requirements"), std::string::npos);
+  EXPECT_NE(error().find("it needs mod_wsgi-express itself; add mod_wsgi to the app's requirements"),
+            std::string::npos);
   input_.server_args = {"--setenv", "ONLY"};
   EXPECT_EQ(error(), "server_args --setenv: missing VALUE after the name");
   input_.server_args = {"--error-document", "200", "/x"};
@@ -479,12 +520,31 @@ TEST_F(ModWsgiPlan, ModWsgiExpressInTheVirtualenvRunsAsTheOriginalDid) {
   auto p = plan();
   ASSERT_TRUE(p.ok()) << p.error().message;
   const std::string r = root_.string();
-  std::vector<std::string> argv = {r + "/bin/mod_wsgi-express", "start-server", "--server-root", r + "/mod_wsgi",
-                                   "--log-to-terminal", "--startup-log", "--port", "8080",
-                                   "--access-log", "--processes", "2", "--request-timeout", "30",
-                                   "--setenv", "A", "b",
-                                   "--application-type", "module", "--entry-point", "wsgi", "--callable-object",
-                                   "application", "--url-alias", "/static/", r + "/tmp/static"};
+  std::vector<std::string> argv = {r + "/bin/mod_wsgi-express",
+                                   "start-server",
+                                   "--server-root",
+                                   r + "/mod_wsgi",
+                                   "--log-to-terminal",
+                                   "--startup-log",
+                                   "--port",
+                                   "8080",
+                                   "--access-log",
+                                   "--processes",
+                                   "2",
+                                   "--request-timeout",
+                                   "30",
+                                   "--setenv",
+                                   "A",
+                                   "b",
+                                   "--application-type",
+                                   "module",
+                                   "--entry-point",
+                                   "wsgi",
+                                   "--callable-object",
+                                   "application",
+                                   "--url-alias",
+                                   "/static/",
+                                   r + "/tmp/static"};
   EXPECT_EQ(p->argv, argv);
   EXPECT_TRUE(p->files.empty());
   EXPECT_EQ(p->stale_files, std::vector<fs::path>{root_ / "mod_wsgi" / "httpd.pid"});
@@ -500,8 +560,15 @@ TEST_F(ModWsgiPlan, ModWsgiExpressInTheVirtualenvRunsAsTheOriginalDid) {
   environment_.env = EnvVars();
   p = plan();
   ASSERT_TRUE(p.ok());
-  std::vector<std::string> fc = {r + "/bin/mod_wsgi-express", "start-server", "--server-root", r + "/mod_wsgi",
-                                 "--log-to-terminal", "--startup-log", "--port", "8080", "app.wsgi"};
+  std::vector<std::string> fc = {r + "/bin/mod_wsgi-express",
+                                 "start-server",
+                                 "--server-root",
+                                 r + "/mod_wsgi",
+                                 "--log-to-terminal",
+                                 "--startup-log",
+                                 "--port",
+                                 "8080",
+                                 "app.wsgi"};
   EXPECT_EQ(p->argv, fc);
 
   // Forced off: the generated configuration, saying why.
@@ -510,8 +577,9 @@ TEST_F(ModWsgiPlan, ModWsgiExpressInTheVirtualenvRunsAsTheOriginalDid) {
   p = plan();
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->argv.at(0), "/usr/sbin/apache2");
-  EXPECT_EQ(p->notes.at(0), "mod_wsgi: Debian's Apache with a generated configuration, because "
-                            "WARPDRIVE_MOD_WSGI_EXPRESS='off' (mod_wsgi-express in the virtualenv is not used)");
+  EXPECT_EQ(p->notes.at(0),
+            "mod_wsgi: Debian's Apache with a generated configuration, because "
+            "WARPDRIVE_MOD_WSGI_EXPRESS='off' (mod_wsgi-express in the virtualenv is not used)");
   environment_.env.set("WARPDRIVE_MOD_WSGI_EXPRESS", "perhaps");
   EXPECT_EQ(error(), "WARPDRIVE_MOD_WSGI_EXPRESS='perhaps': expected auto, on or off");
 }
@@ -523,10 +591,26 @@ TEST_F(ModWsgiPlan, ModWsgiExpressAsRootGetsTheApacheAccount) {
   auto p = plan();
   ASSERT_TRUE(p.ok()) << p.error().message;
   const std::string r = root_.string();
-  std::vector<std::string> argv = {r + "/bin/mod_wsgi-express", "start-server", "--server-root", r + "/mod_wsgi",
-                                   "--log-to-terminal", "--startup-log", "--port", "8080", "--user", "www-data",
-                                   "--group", "root", "--user", "nobody", "--application-type", "module",
-                                   "--entry-point", "wsgi", "--callable-object", "application"};
+  std::vector<std::string> argv = {r + "/bin/mod_wsgi-express",
+                                   "start-server",
+                                   "--server-root",
+                                   r + "/mod_wsgi",
+                                   "--log-to-terminal",
+                                   "--startup-log",
+                                   "--port",
+                                   "8080",
+                                   "--user",
+                                   "www-data",
+                                   "--group",
+                                   "root",
+                                   "--user",
+                                   "nobody",
+                                   "--application-type",
+                                   "module",
+                                   "--entry-point",
+                                   "wsgi",
+                                   "--callable-object",
+                                   "application"};
   EXPECT_EQ(p->argv, argv);
 }
 
@@ -539,7 +623,7 @@ TEST_F(ModWsgiPlan, ModWsgiExpressGetsTheDebuggerWhereTheOriginalPutIt) {
   environment_.env.set("MOD_WSGI_SERVER_STATUS", "1");
   auto p = plan();
   ASSERT_TRUE(p.ok()) << p.error().message;
-  std::vector<std::string> tail = {"--log-level", "info", "--debug-mode", "--enable-debugger",
+  std::vector<std::string> tail = {"--log-level",         "info", "--debug-mode",   "--enable-debugger",
                                    "--working-directory", "/srv", "--server-status"};
   ASSERT_GE(p->argv.size(), tail.size());
   EXPECT_EQ(std::vector<std::string>(p->argv.end() - static_cast<long>(tail.size()), p->argv.end()), tail);
@@ -559,9 +643,12 @@ TEST_F(ModWsgiPlan, NewRelicRunsTheServerUnderNewrelicAdmin) {
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->argv.at(0), "/usr/sbin/apache2");
   ASSERT_EQ(p->warnings.size(), 1u);
-  EXPECT_EQ(p->warnings[0], "NEW_RELIC_LICENSE_KEY is set, but the newrelic package is not installed in the "
-                            "virtualenv (no " + root_.string() + "/bin/newrelic-admin): the app runs WITHOUT the "
-                            "New Relic agent; add newrelic to the app's requirements");
+  EXPECT_EQ(p->warnings[0],
+            "NEW_RELIC_LICENSE_KEY is set, but the newrelic package is not installed in the "
+            "virtualenv (no " +
+                root_.string() +
+                "/bin/newrelic-admin): the app runs WITHOUT the "
+                "New Relic agent; add newrelic to the app's requirements");
   touch(root_ / "bin" / "newrelic-admin", "#!/bin/sh\n");
   p = plan();
   ASSERT_TRUE(p.ok());
@@ -599,13 +686,15 @@ TEST_F(ModWsgiPlan, DefaultPageWhenThereIsNoApplication) {
   ASSERT_EQ(p->files.size(), 4u);
   EXPECT_EQ(p->files[1].path, rt() / "default.wsgi");
   EXPECT_NE(p->files[1].contents.find("<h1>warpdrive is running</h1>"), std::string::npos);
-  EXPECT_TRUE(has_line(p->files[0].contents,
-                       "WSGIScriptAlias / \"" + rt().string() + "/default.wsgi\" process-group=warpdrive application-group=%{GLOBAL}"));
+  EXPECT_TRUE(has_line(
+      p->files[0].contents,
+      "WSGIScriptAlias / \"" + rt().string() + "/default.wsgi\" process-group=warpdrive application-group=%{GLOBAL}"));
 }
 
 TEST_F(ModWsgiPlan, ModuleOutsideAppHomeGetsItsDirectoryOnThePythonPath) {
   // start's default page: module warpdrive_default_page in $APP_ROOT/tmp/warpdrive.
-  input_.target = WsgiTarget{"warpdrive_default_page", "application", root_ / "tmp/warpdrive/warpdrive_default_page.py", false, ""};
+  input_.target =
+      WsgiTarget{"warpdrive_default_page", "application", root_ / "tmp/warpdrive/warpdrive_default_page.py", false, ""};
   EXPECT_NE(conf().find(" python-path=\"" + root_.string() + "/src:" + root_.string() + "/tmp/warpdrive\" "),
             std::string::npos);
   // A package: a/b/__init__.py imported as a.b from its parent's parent.
@@ -622,7 +711,9 @@ TEST_F(ModWsgiPlan, FullControlIgnoresDetectionAndTakesThePositionalEntryPoint) 
   ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(p->mode, "mod_wsgi");
   const std::string& c = p->files[0].contents;
-  EXPECT_TRUE(has_line(c, "WSGIScriptAlias / \"" + root_.string() + "/src/site.wsgi\" process-group=warpdrive application-group=%{GLOBAL}")) << c;
+  EXPECT_TRUE(has_line(c, "WSGIScriptAlias / \"" + root_.string() +
+                              "/src/site.wsgi\" process-group=warpdrive application-group=%{GLOBAL}"))
+      << c;
   EXPECT_EQ(c.find("Alias \"/static\""), std::string::npos);
 }
 
@@ -648,21 +739,24 @@ TEST_F(ModWsgiPlan, VirtualenvIsPythonHomeAndMustMatchModWsgisPython) {
   host_.venv_python = "3.11";
   EXPECT_NE(conf().find(" python-home=\"" + root_.string() + "\" "), std::string::npos);
   host_.venv_python = "3.12";
-  EXPECT_EQ(error(), "the virtualenv " + root_.string() +
-                         " is Python 3.12, but Apache's mod_wsgi embeds Python 3.11: recreate the virtualenv with "
-                         "python3.11 (Debian's /usr/bin/python3), or use another server (WARPDRIVE_SERVER_TYPE=gunicorn)");
+  EXPECT_EQ(error(),
+            "the virtualenv " + root_.string() +
+                " is Python 3.12, but Apache's mod_wsgi embeds Python 3.11: recreate the virtualenv with "
+                "python3.11 (Debian's /usr/bin/python3), or use another server (WARPDRIVE_SERVER_TYPE=gunicorn)");
 }
 
 TEST_F(ModWsgiPlan, PortAndMissingModules) {
   environment_.settings.http_port = 8080;
   host_.modules.erase("mod_mpm_event.so");
   environment_.env.set("MOD_WSGI_SERVER_MPM", "event");
-  EXPECT_EQ(error(), "MOD_WSGI_SERVER_MPM='event': Apache's mod_mpm_event.so is not installed in /usr/lib/apache2/modules");
+  EXPECT_EQ(error(),
+            "MOD_WSGI_SERVER_MPM='event': Apache's mod_mpm_event.so is not installed in /usr/lib/apache2/modules");
 }
 
 TEST_F(ModWsgiPlan, ModuleNamesAreChecked) {
   input_.target = WsgiTarget{"my-site.wsgi", "application", root_ / "src/x.py", false, ""};
-  EXPECT_EQ(error(), "WARPDRIVE_WSGI_MODULE_NAME 'my-site.wsgi' is not a Python module name (dotted names, e.g. mysite.wsgi)");
+  EXPECT_EQ(error(),
+            "WARPDRIVE_WSGI_MODULE_NAME 'my-site.wsgi' is not a Python module name (dotted names, e.g. mysite.wsgi)");
 }
 
 TEST(ApacheHostProbe, FindsDebiansApacheAndModWsgi) {

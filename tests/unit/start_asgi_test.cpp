@@ -6,13 +6,13 @@
 
 #include <fstream>
 
-#include "temp_dir.hpp"
 #include "introspect/app_inspect.hpp"
 #include "server_registry.hpp"
 #include "settings.hpp"
 #include "start/detect.hpp"
 #include "start/planner.hpp"
 #include "start/python_server.hpp"
+#include "temp_dir.hpp"
 
 namespace wd {
 namespace {
@@ -86,8 +86,9 @@ TEST_F(AsgiPlan, MainPyAsgiObjectIsFoundWhateverItsName) {
   EXPECT_EQ(d->target->callable, "service");
   EXPECT_TRUE(d->target->asgi);
   EXPECT_EQ(d->server, ServerId::granian);
-  EXPECT_EQ(d->server_reason, "granian: main:service is an ASGI application (ASGI callable) and no server type is set: "
-                              "the ASGI default");
+  EXPECT_EQ(d->server_reason,
+            "granian: main:service is an ASGI application (ASGI callable) and no server type is set: "
+            "the ASGI default");
   // The second time, the answer comes from the cache (the file is unchanged).
   auto again = detect_app(e_, DetectDepth::full);
   ASSERT_TRUE(again.ok());
@@ -192,9 +193,9 @@ TEST_F(AsgiPlan, UvicornDefaults) {
   in.server_args = {"--workers=1", "--proxy-headers", "--forwarded-allow-ips=10.0.0.1"};
   p = plan_uvicorn(in);
   ASSERT_TRUE(p.ok());
-  EXPECT_EQ(p->argv, (Words{bin, "--host", "0.0.0.0", "--port", "8123", "--lifespan", "auto",
-                            "--timeout-graceful-shutdown", "2", "--workers=1", "--proxy-headers",
-                            "--forwarded-allow-ips=10.0.0.1", "main:api"}));
+  EXPECT_EQ(p->argv,
+            (Words{bin, "--host", "0.0.0.0", "--port", "8123", "--lifespan", "auto", "--timeout-graceful-shutdown", "2",
+                   "--workers=1", "--proxy-headers", "--forwarded-allow-ips=10.0.0.1", "main:api"}));
 }
 
 TEST_F(AsgiPlan, HypercornDaphneGranianDefaults) {
@@ -217,9 +218,9 @@ TEST_F(AsgiPlan, HypercornDaphneGranianDefaults) {
                             "--access-log", "--workers", "3", "--workers-kill-timeout", "2", "main:api"}));
   auto w = plan_granian(input("granian", false));
   ASSERT_TRUE(w.ok());
-  EXPECT_EQ(w->argv, (Words{bin + "/granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", "8123",
-                            "--access-log", "--workers", "3", "--blocking-threads", "4", "--workers-kill-timeout", "2",
-                            "main:api"}));
+  EXPECT_EQ(w->argv,
+            (Words{bin + "/granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", "8123", "--access-log",
+                   "--workers", "3", "--blocking-threads", "4", "--workers-kill-timeout", "2", "main:api"}));
 }
 
 TEST_F(AsgiPlan, AsgiStaticsGoThroughServeStatic) {

@@ -7,12 +7,12 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "temp_dir.hpp"
 #include "server_registry.hpp"
 #include "settings.hpp"
 #include "start/detect.hpp"
-#include "start/python_server.hpp"
 #include "start/planner.hpp"
+#include "start/python_server.hpp"
+#include "temp_dir.hpp"
 
 namespace wd {
 namespace {
@@ -80,7 +80,8 @@ TEST_F(StartPlan, NonExecutableAppShIsSkippedWithAWarning) {
   EXPECT_EQ(d->kind, AppKind::default_page);
   ASSERT_EQ(d->warnings.size(), 1u);
   std::string path = (root_ / "src" / "app.sh").string();
-  EXPECT_EQ(d->warnings[0], path + " is not executable (chmod +x " + path + " to run it); looking for another application");
+  EXPECT_EQ(d->warnings[0],
+            path + " is not executable (chmod +x " + path + " to run it); looking for another application");
 }
 
 TEST_F(StartPlan, AppModuleNotFoundIsAnError) {
@@ -89,14 +90,16 @@ TEST_F(StartPlan, AppModuleNotFoundIsAnError) {
   ASSERT_FALSE(d.ok());
   std::string home = (root_ / "src").string();
   EXPECT_EQ(d.error().message, "APP_MODULE names module 'myapp.web', which was not found: no " + home +
-                                   "/myapp/web.py or " + home + "/myapp/web/__init__.py (nor installed in the virtualenv)");
+                                   "/myapp/web.py or " + home +
+                                   "/myapp/web/__init__.py (nor installed in the virtualenv)");
 }
 
 TEST_F(StartPlan, AppModuleMalformed) {
   e_.env.set("APP_MODULE", "app:create_app()");
   auto d = detect_app(e_, DetectDepth::full);
   ASSERT_FALSE(d.ok());
-  EXPECT_EQ(d.error().message, "APP_MODULE is 'app:create_app()', not module:callable (for example mysite.wsgi:application)");
+  EXPECT_EQ(d.error().message,
+            "APP_MODULE is 'app:create_app()', not module:callable (for example mysite.wsgi:application)");
 }
 
 TEST_F(StartPlan, WsgiModeWithoutModuleIsAnError) {
@@ -111,9 +114,10 @@ TEST_F(StartPlan, WsgiModeWithoutModuleIsAnError) {
 TEST(Settings, UnknownModeAndServerListValidOnes) {
   auto mode = parse_deploy_mode("fast", "variable WARPDRIVE_DEPLOY_MODE");
   ASSERT_FALSE(mode.ok());
-  EXPECT_EQ(mode.error().message, "unknown deploy mode 'fast' (variable WARPDRIVE_DEPLOY_MODE); valid modes: auto, shell, "
-                                  "python, wsgi, django, or a server name for full control (mod_wsgi, gunicorn, uwsgi, "
-                                  "waitress, uvicorn, hypercorn, daphne, granian)");
+  EXPECT_EQ(mode.error().message,
+            "unknown deploy mode 'fast' (variable WARPDRIVE_DEPLOY_MODE); valid modes: auto, shell, "
+            "python, wsgi, django, or a server name for full control (mod_wsgi, gunicorn, uwsgi, "
+            "waitress, uvicorn, hypercorn, daphne, granian)");
   auto full = parse_deploy_mode("uwsgi", "variable WARPDRIVE_DEPLOY_MODE");
   ASSERT_TRUE(full.ok());
   EXPECT_EQ(full->first, DeployMode::full_control);
@@ -145,9 +149,9 @@ TEST(ServerRegistry, EveryServerHasOneRowAndAPlanner) {
 TEST_F(StartPlan, GunicornDefaults) {
   auto p = plan_gunicorn(input("gunicorn"));
   ASSERT_TRUE(p.ok()) << p.error().message;
-  EXPECT_EQ(p->argv, (Words{"/usr/bin/gunicorn", "--bind", "0.0.0.0:8123", "--access-logfile", "-", "--error-logfile",
-                            "-", "--workers", "3", "--threads", "2", "--worker-tmp-dir", "/dev/shm",
-                            "wsgi:application"}));
+  EXPECT_EQ(p->argv,
+            (Words{"/usr/bin/gunicorn", "--bind", "0.0.0.0:8123", "--access-logfile", "-", "--error-logfile", "-",
+                   "--workers", "3", "--threads", "2", "--worker-tmp-dir", "/dev/shm", "wsgi:application"}));
   EXPECT_EQ(p->cwd, root_ / "src");
   EXPECT_TRUE(p->files.empty());
 }
@@ -158,8 +162,8 @@ TEST_F(StartPlan, GunicornUserOptionsWin) {
   e_.env.set("GUNICORN_CMD_ARGS", "--threads 8 --access-logfile /dev/null");
   auto p = plan_gunicorn(in);
   ASSERT_TRUE(p.ok());
-  EXPECT_EQ(p->argv, (Words{"/usr/bin/gunicorn", "--error-logfile", "-", "--worker-tmp-dir", "/dev/shm",
-                            "--workers=5", "-b", "127.0.0.1:9", "wsgi:application"}));
+  EXPECT_EQ(p->argv, (Words{"/usr/bin/gunicorn", "--error-logfile", "-", "--worker-tmp-dir", "/dev/shm", "--workers=5",
+                            "-b", "127.0.0.1:9", "wsgi:application"}));
 }
 
 TEST_F(StartPlan, GunicornConfigFileDefaultsThroughEnvironment) {
@@ -183,8 +187,10 @@ TEST_F(StartPlan, GunicornStaticsGoThroughTheWhiteNoiseWrapper) {
   EXPECT_EQ(p->files[0].path, root_ / "tmp" / "warpdrive" / "warpdrive_static.py");
   EXPECT_NE(p->files[0].contents.find("WhiteNoise"), std::string::npos);
   EXPECT_EQ(p->env_additions.get("WARPDRIVE_WRAPPED_APPLICATION"), "wsgi:application");
-  EXPECT_EQ(p->env_additions.get("WARPDRIVE_STATIC_MOUNTS"), "[[\"/static/\",\"" + (root_ / "static").string() + "\"]]");
-  EXPECT_EQ(p->env_additions.get("PYTHONPATH"), (root_ / "tmp" / "warpdrive").string() + ":" + (root_ / "src").string());
+  EXPECT_EQ(p->env_additions.get("WARPDRIVE_STATIC_MOUNTS"),
+            "[[\"/static/\",\"" + (root_ / "static").string() + "\"]]");
+  EXPECT_EQ(p->env_additions.get("PYTHONPATH"),
+            (root_ / "tmp" / "warpdrive").string() + ":" + (root_ / "src").string());
 }
 
 TEST_F(StartPlan, UwsgiDefaults) {
@@ -192,10 +198,27 @@ TEST_F(StartPlan, UwsgiDefaults) {
   in.statics = {{"/static/", "/srv/static"}};
   auto p = plan_uwsgi(in);
   ASSERT_TRUE(p.ok()) << p.error().message;
-  EXPECT_EQ(p->argv, (Words{"/usr/bin/uwsgi", "--plugin", "python3", "--http-socket", "0.0.0.0:8123", "--master",
-                            "--single-interpreter", "--die-on-term", "--worker-reload-mercy", "2", "--reload-mercy", "2",
-                            "--need-app", "--processes", "3", "--threads",
-                            "2", "--static-map", "/static=/srv/static", "--module", "wsgi:application"}));
+  EXPECT_EQ(p->argv, (Words{"/usr/bin/uwsgi",
+                            "--plugin",
+                            "python3",
+                            "--http-socket",
+                            "0.0.0.0:8123",
+                            "--master",
+                            "--single-interpreter",
+                            "--die-on-term",
+                            "--worker-reload-mercy",
+                            "2",
+                            "--reload-mercy",
+                            "2",
+                            "--need-app",
+                            "--processes",
+                            "3",
+                            "--threads",
+                            "2",
+                            "--static-map",
+                            "/static=/srv/static",
+                            "--module",
+                            "wsgi:application"}));
 }
 
 TEST_F(StartPlan, WaitressDefaultsAndFullControl) {
@@ -214,8 +237,9 @@ TEST_F(StartPlan, ServerNotInstalledNamesTheDebianPackage) {
   e_.env.set("PATH", root_.string());
   auto p = plan_waitress(input("waitress"));
   ASSERT_FALSE(p.ok());
-  EXPECT_EQ(p.error().message, "the waitress server is not installed: no waitress-serve on PATH (Debian package: "
-                               "python3-waitress; or pip install waitress)");
+  EXPECT_EQ(p.error().message,
+            "the waitress server is not installed: no waitress-serve on PATH (Debian package: "
+            "python3-waitress; or pip install waitress)");
 }
 
 TEST_F(StartPlan, DefaultPageWhenNothingFound) {
@@ -229,7 +253,8 @@ TEST_F(StartPlan, DefaultPageWhenNothingFound) {
 }
 
 TEST_F(StartPlan, ParsesProcfileAndGunicornConfig) {
-  EXPECT_EQ(procfile_web_command("# c\nrelease: x\nweb:   python -m http.server $PORT  \n"), "python -m http.server $PORT");
+  EXPECT_EQ(procfile_web_command("# c\nrelease: x\nweb:   python -m http.server $PORT  \n"),
+            "python -m http.server $PORT");
   EXPECT_FALSE(procfile_web_command("worker: x\n"));
   auto c = gunicorn_config_wsgi_app("bind = 'x'\nwsgi_app = \"pkg.app:create\"  # comment\n");
   EXPECT_TRUE(c.sets);

@@ -75,9 +75,7 @@ TEST(StartServerArgs, UnsupportedExpansionIsAnError) {
             "${NAME-default} are expanded");
 }
 
-TEST(StartServerArgs, LiteralDollars) {
-  EXPECT_EQ(words("$ $1 a$"), (Words{"$", "$1", "a$"}));
-}
+TEST(StartServerArgs, LiteralDollars) { EXPECT_EQ(words("$ $1 a$"), (Words{"$", "$1", "a$"})); }
 
 TEST(StartServerArgs, HasOptionRecognisesSpellings) {
   Words w = {"--workers=3", "-k", "gevent", "-t5"};

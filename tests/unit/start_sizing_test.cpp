@@ -3,17 +3,15 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "temp_dir.hpp"
 #include "start/sizing.hpp"
+#include "temp_dir.hpp"
 
 namespace wd {
 namespace {
 
 class FakeCgroup : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = tmp_.path();
-  }
+  void SetUp() override { root_ = tmp_.path(); }
   void put(const std::string& rel, const std::string& text) {
     fs::create_directories((root_ / rel).parent_path());
     std::ofstream(root_ / rel) << text << "\n";
@@ -95,8 +93,9 @@ TEST(StartSizing, OneProcessPerCpuCappedByMemoryAndTwelve) {
   WorkerSizing w = size_workers(quota, 8);
   EXPECT_EQ(w.processes, 1);
   EXPECT_FALSE(w.user_set);
-  EXPECT_EQ(w.reason, "0.50 CPUs (cgroup v2 cpu.max 50000 100000), no memory limit: "
-                      "min(CPUs, (MiB - 64) / 64, 12) processes x 4 threads");
+  EXPECT_EQ(w.reason,
+            "0.50 CPUs (cgroup v2 cpu.max 50000 100000), no memory limit: "
+            "min(CPUs, (MiB - 64) / 64, 12) processes x 4 threads");
 
   CgroupLimits memory;
   memory.memory_bytes = uint64_t{256} << 20;

@@ -1,11 +1,11 @@
 #include "app_build/digest.hpp"
 
-#include <algorithm>
-#include <cerrno>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -35,7 +35,7 @@ std::string Sha256::hex() {
   unsigned int len = 0;
   EVP_DigestFinal_ex(impl_->ctx, md, &len);
   std::string out;
-  out.reserve(len * 2);
+  out.reserve(static_cast<size_t>(len) * 2);
   for (unsigned int i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
   return out;
 }

@@ -1,10 +1,10 @@
 #include "app_build/fixup.hpp"
 
-#include <algorithm>
-#include <cerrno>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
 
 #include <fmt/format.h>
 

@@ -1,8 +1,8 @@
 // warpdrive fixup: make a tree usable by an arbitrary UID in group 0.
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+#include <string>
 #include <vector>
 
 #include "fsutil.hpp"

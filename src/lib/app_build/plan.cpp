@@ -1,11 +1,11 @@
 #include "app_build/plan.hpp"
 #include "app_build/wheels.hpp"
 
+#include <dirent.h>
+#include <sys/stat.h>
 #include <algorithm>
 #include <cerrno>
-#include <dirent.h>
 #include <sstream>
-#include <sys/stat.h>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -21,14 +21,16 @@ namespace wd {
 
 namespace {
 
-
 // A lock file and the installer that installs exactly what it lists.
 struct LockFile {
   std::string_view file;
   std::string_view installer;
 };
 constexpr LockFile kLockFiles[] = {
-    {"uv.lock", "uv"}, {"poetry.lock", "poetry"}, {"Pipfile.lock", "pipenv"}, {"pdm.lock", "pdm"},
+    {"uv.lock", "uv"},
+    {"poetry.lock", "poetry"},
+    {"Pipfile.lock", "pipenv"},
+    {"pdm.lock", "pdm"},
     // PEP 751; uv installs it (`uv pip install -r pylock.toml`), pip 25 cannot yet.
     {"pylock.toml", "uv"},
 };
@@ -150,7 +152,8 @@ Result<bool> poetry_has_root_package(const fs::path& src_root) {
     if (!name) name = poetry["name"].value<std::string>();
     if (poetry["package-mode"].value_or(true) == false || poetry["packages"] || !name) return true;
     std::string module = *name;
-    for (char& c : module) c = (c == '-' || c == '.') ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : module)
+      c = (c == '-' || c == '.') ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     for (const fs::path& dir : {src_root, src_root / "src"})
       if (is_dir(dir / module) || is_file(dir / (module + ".py"))) return true;
     return false;
@@ -191,14 +194,15 @@ ServerCheck server_check(const AppEnvironment& e, std::vector<std::string>& warn
     server = detected->server;
     c.reason = detected->server_reason;
   } else {
-    warnings.push_back(fmt::format("start will not find the application as the source is now: {}",
-                                   detected.error().message));
+    warnings.push_back(
+        fmt::format("start will not find the application as the source is now: {}", detected.error().message));
     c.reason = fmt::format("{} (server type from the {})", server_name(*server), s.server_type_origin.text());
     if (s.deploy_mode != DeployMode::full_control && e.env.is_set("APP_MODULE") &&
         s.server_type_origin.kind == SettingOrigin::fallback) {  // as start will decide once the install provides it
       server = ServerId::gunicorn;
-      c.reason = "gunicorn: the application is set up for the OpenShift Python builder (APP_MODULE), which runs "
-                 "gunicorn, and no server type is set";
+      c.reason =
+          "gunicorn: the application is set up for the OpenShift Python builder (APP_MODULE), which runs "
+          "gunicorn, and no server type is set";
     }
   }
   if (!server) {
@@ -217,7 +221,6 @@ ServerCheck server_check(const AppEnvironment& e, std::vector<std::string>& warn
   return c;
 }
 
-
 // A tool on PATH or in the tools directory; nothing is run.
 Result<ToolPlan> resolve_tool(const EnvVars& env, std::string_view name) {
   const ToolDefault* d = nullptr;
@@ -228,7 +231,7 @@ Result<ToolPlan> resolve_tool(const EnvVars& env, std::string_view name) {
   if (!env.is_set(d->variable)) {
     // No version asked for: the one on PATH, when there is one.
     if (auto found = find_program(tool.name, env)) {
-      struct stat st{};
+      struct stat st {};
       ::stat(found->c_str(), &st);
       tool.program = *found;
       tool.origin = "PATH";
@@ -286,18 +289,17 @@ bool index_variable(const std::string& name) {
     if (name.rfind(p, 0) == 0) return true;
   return name == "WARPDRIVE_INSTALLER" || name == "ENABLE_PIPENV" || name == "ENABLE_MICROPIPENV" ||
          name == "DISABLE_SETUP_PY_PROCESSING" || name == "DISABLE_PYPROJECT_TOML_PROCESSING" ||
-         name == "WARPDRIVE_PIP_PACKAGES" || (name.rfind("WARPDRIVE_", 0) == 0 && name.size() > 8 &&
-                                              name.compare(name.size() - 8, 8, "_VERSION") == 0);
+         name == "WARPDRIVE_PIP_PACKAGES" ||
+         (name.rfind("WARPDRIVE_", 0) == 0 && name.size() > 8 && name.compare(name.size() - 8, 8, "_VERSION") == 0);
 }
-
 
 // pip's settings uv gets in its own words (translate_index_settings), and
 // those that change nothing about what is installed.
 bool pip_setting_uv_honours(std::string_view key) {
   static const std::string_view kKeys[] = {
       // mapped
-      "index-url", "extra-index-url", "find-links", "trusted-host", "constraint", "default-timeout", "timeout",
-      "cert", "require-hashes", "no-index", "no-cache-dir", "pre",
+      "index-url", "extra-index-url", "find-links", "trusted-host", "constraint", "default-timeout", "timeout", "cert",
+      "require-hashes", "no-index", "no-cache-dir", "pre",
       // no effect on the result
       "cache-dir", "disable-pip-version-check", "no-input", "quiet", "verbose", "progress-bar", "root-user-action",
       "no-color", "retries", "exists-action", "no-warn-script-location", "src", "log", "python-version-check"};
@@ -486,15 +488,16 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
       installer = "pipenv";
       origin = "ENABLE_PIPENV";
     } else {  // there, `pipenv install -r requirements.txt`: the requirements files are what it installs
-      plan.warnings.push_back(fmt::format("ENABLE_PIPENV is set but {} has no Pipfile: the requirements files are "
-                                          "installed as without it",
-                                          s.src_root.string()));
+      plan.warnings.push_back(
+          fmt::format("ENABLE_PIPENV is set but {} has no Pipfile: the requirements files are "
+                      "installed as without it",
+                      s.src_root.string()));
     }
   }
   if (installer != "auto" && installer != "pip" && installer != "pipenv" && installer != "poetry" &&
       installer != "uv" && installer != "pdm")
-    return make_error(fmt::format("WARPDRIVE_INSTALLER is '{}'; valid values are auto, pip, uv, poetry, pipenv, pdm",
-                                  installer));
+    return make_error(
+        fmt::format("WARPDRIVE_INSTALLER is '{}'; valid values are auto, pip, uv, poetry, pipenv, pdm", installer));
   std::vector<const LockFile*> present;
   std::vector<std::string> present_names;
   for (const auto& l : kLockFiles)
@@ -505,10 +508,11 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
   const LockFile* lock = nullptr;
   if (installer == "auto") {
     if (present.size() > 1)
-      return make_error(fmt::format("more than one lock file in {}: {}; warpdrive will not guess which one is "
-                                    "current: remove the stale ones, or set WARPDRIVE_INSTALLER to uv, poetry, "
-                                    "pipenv or pdm to choose (pip: requirements files only)",
-                                    s.src_root.string(), join(present_names, ", ")));
+      return make_error(
+          fmt::format("more than one lock file in {}: {}; warpdrive will not guess which one is "
+                      "current: remove the stale ones, or set WARPDRIVE_INSTALLER to uv, poetry, "
+                      "pipenv or pdm to choose (pip: requirements files only)",
+                      s.src_root.string(), join(present_names, ", ")));
     if (present.size() == 1) {
       lock = present[0];
       installer = std::string(lock->installer);
@@ -518,7 +522,8 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
       origin = "no lock file";
       bool requirement_files = false;
       for (const auto& name : s.pip_packages)
-        requirement_files = requirement_files || is_file(fs::path(name).is_absolute() ? fs::path(name) : s.src_root / name);
+        requirement_files =
+            requirement_files || is_file(fs::path(name).is_absolute() ? fs::path(name) : s.src_root / name);
       if (!requirement_files && is_file(s.src_root / "Pipfile")) {
         lock = &kPipfileWithoutLock;
         installer = "pipenv";
@@ -533,8 +538,9 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
       std::string file;
       for (const auto& l : kLockFiles)
         if (l.installer == installer) file = std::string(l.file);
-      return make_error(fmt::format("{} is {} but there is no {}", origin == "ENABLE_PIPENV" ? "ENABLE_PIPENV" :
-                                    "WARPDRIVE_INSTALLER", installer, (s.src_root / file).string()));
+      return make_error(fmt::format("{} is {} but there is no {}",
+                                    origin == "ENABLE_PIPENV" ? "ENABLE_PIPENV" : "WARPDRIVE_INSTALLER", installer,
+                                    (s.src_root / file).string()));
     }
     std::vector<std::string> ignored;
     for (auto* l : present)
@@ -587,7 +593,7 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
     return env;
   };
   auto uv_pip = [&](const fs::path& uv) {
-    std::vector<std::string> argv = {uv.string(), "pip", "install", "--python", plan.python.string(),
+    std::vector<std::string> argv = {uv.string(),         "pip", "install", "--python", plan.python.string(),
                                      "--compile-bytecode"};
     if (is_dir(wheelhouse)) argv.insert(argv.end(), {"--find-links", wheelhouse.string()});
     if (s.pip_no_index) argv.push_back("--no-index");
@@ -620,18 +626,20 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
       WD_ASSIGN(bool root, poetry_has_root_package(s.src_root));
       if (!root) {
         step.argv.push_back("--no-root");
-        plan.warnings.push_back(fmt::format("{} names no package of its own that exists in {}: poetry installs the "
-                                            "dependencies only (--no-root)",
-                                            (s.src_root / "pyproject.toml").string(), s.src_root.string()));
+        plan.warnings.push_back(
+            fmt::format("{} names no package of its own that exists in {}: poetry installs the "
+                        "dependencies only (--no-root)",
+                        (s.src_root / "pyproject.toml").string(), s.src_root.string()));
       }
     } else if (lock->installer == "pipenv") {
       step.argv = {tool.string(), "install", lock == &kPipfileWithoutLock ? "--skip-lock" : "--deploy"};
       if (lock == &kPipfileWithoutLock) {
         step.title = "Installing dependencies with pipenv (Pipfile, no Pipfile.lock: unlocked)";
-        plan.warnings.push_back(fmt::format("{} has no Pipfile.lock: its packages are installed as the Pipfile "
-                                            "states them, unlocked (pipenv install --skip-lock); run `pipenv lock` "
-                                            "and commit Pipfile.lock for reproducible builds",
-                                            (s.src_root / "Pipfile").string()));
+        plan.warnings.push_back(
+            fmt::format("{} has no Pipfile.lock: its packages are installed as the Pipfile "
+                        "states them, unlocked (pipenv install --skip-lock); run `pipenv lock` "
+                        "and commit Pipfile.lock for reproducible builds",
+                        (s.src_root / "Pipfile").string()));
       }
       step.env.set("PIPENV_VERBOSITY", "-1");
       step.env.set("PIPENV_YES", "1");
@@ -661,14 +669,17 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
   bool explicit_packages = !(s.pip_packages.size() == 1 && s.pip_packages[0] == "requirements.txt");
   for (const auto& name : s.pip_packages) {
     fs::path file = fs::path(name).is_absolute() ? fs::path(name) : s.src_root / name;
-    if (is_dir(file)) return make_error(fmt::format("{} (from WARPDRIVE_PIP_PACKAGES) is a directory, not a requirements file", file.string()));
+    if (is_dir(file))
+      return make_error(
+          fmt::format("{} (from WARPDRIVE_PIP_PACKAGES) is a directory, not a requirements file", file.string()));
     if (!is_file(file)) continue;
     if (lock && !explicit_packages) {
-      plan.warnings.push_back(fmt::format("not installing {}: the lock file {} lists the dependencies (set "
-                                          "WARPDRIVE_INSTALLER=pip to install {} instead; the files of a "
-                                          "WARPDRIVE_PIP_PACKAGES other than the default are installed after the "
-                                          "lock file)",
-                                          display(s.src_root, file), lock->file, name));
+      plan.warnings.push_back(
+          fmt::format("not installing {}: the lock file {} lists the dependencies (set "
+                      "WARPDRIVE_INSTALLER=pip to install {} instead; the files of a "
+                      "WARPDRIVE_PIP_PACKAGES other than the default are installed after the "
+                      "lock file)",
+                      display(s.src_root, file), lock->file, name));
       continue;
     }
     have_requirements = true;
@@ -714,7 +725,8 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
                   (pyproject_counts && e.env.is_set("DISABLE_PYPROJECT_TOML_PROCESSING"));
   if (!have_requirements && !tool_installs_project && (pyproject_counts || has_setup) && !disabled) {
     InstallStep step;
-    std::string trigger = pyproject_counts ? "pyproject.toml" : (is_file(s.src_root / "setup.py") ? "setup.py" : "setup.cfg");
+    std::string trigger =
+        pyproject_counts ? "pyproject.toml" : (is_file(s.src_root / "setup.py") ? "setup.py" : "setup.cfg");
     step.title = fmt::format("Installing the application with {} (editable, {})", req_installer, trigger);
     step.input = (s.src_root / trigger).string();
     if (req_installer == "uv") {
@@ -753,17 +765,18 @@ Result<BuildPlan> plan_build(const AppEnvironment& e, const BuildOptions& option
   inputs.push_back({"server", plan.server.needed ? plan.server.server : "none (" + plan.server.skip_reason + ")"});
 
   plan.dependency_digest = digest_of(inputs);
-  plan.dependencies_unchanged = !plan.force && !venv_created && previous &&
-                                previous->dependency_digest == plan.dependency_digest;
+  plan.dependencies_unchanged =
+      !plan.force && !venv_created && previous && previous->dependency_digest == plan.dependency_digest;
 
   // Django.
   plan.django.project = is_django_project(s);
   if (plan.django.project) {
     bool mode_runs_it = s.deploy_mode == DeployMode::automatic || s.deploy_mode == DeployMode::django;
     if (!mode_runs_it) {
-      plan.django.reason = fmt::format("deploy mode {} ({}) does not collect static files; a build hook can run "
-                                       "collectstatic",
-                                       s.deploy_mode_name(), s.deploy_mode_origin.text());
+      plan.django.reason = fmt::format(
+          "deploy mode {} ({}) does not collect static files; a build hook can run "
+          "collectstatic",
+          s.deploy_mode_name(), s.deploy_mode_origin.text());
     } else if (e.env.is_set("DISABLE_COLLECTSTATIC")) {
       plan.django.reason = "DISABLE_COLLECTSTATIC is set";
       plan.django.facts = true;
@@ -790,9 +803,11 @@ std::string describe_plan(const BuildPlan& plan, const VenvPlan& venv) {
   out += "dependencies:\n";
   out += fmt::format("  installer: {} ({})\n", plan.installer, plan.installer_why);
   for (const auto& t : plan.tools) {
-    if (t.version.empty()) out += fmt::format("  tool {}: {} (on PATH)\n", t.name, t.program.string());
-    else out += fmt::format("  tool {} {} ({}): {}{}\n", t.name, t.version, t.origin, t.dir.string(),
-                            t.provision ? " (to be installed there)" : "");
+    if (t.version.empty())
+      out += fmt::format("  tool {}: {} (on PATH)\n", t.name, t.program.string());
+    else
+      out += fmt::format("  tool {} {} ({}): {}{}\n", t.name, t.version, t.origin, t.dir.string(),
+                         t.provision ? " (to be installed there)" : "");
   }
   if (plan.dependencies_unchanged) out += "  unchanged since the last build: nothing is installed\n";
   if (plan.installs.empty()) out += "  nothing to install\n";
@@ -801,15 +816,19 @@ std::string describe_plan(const BuildPlan& plan, const VenvPlan& venv) {
   out += "server:\n";
   if (plan.server.needed) {
     out += fmt::format("  {}\n", plan.server.reason);
-    out += fmt::format("  check {} ({})\n", plan.server.server,
-                       plan.server.modules.empty() ? "programs and modules" : "import " + join(plan.server.modules, ", "));
+    out +=
+        fmt::format("  check {} ({})\n", plan.server.server,
+                    plan.server.modules.empty() ? "programs and modules" : "import " + join(plan.server.modules, ", "));
   } else {
     out += "  no check: " + plan.server.skip_reason + "\n";
   }
   out += "django:\n";
-  if (!plan.django.project) out += "  not a Django project\n";
-  else if (plan.django.collectstatic) out += "  collectstatic --noinput (skipped when nothing changed)\n";
-  else out += "  no collectstatic: " + plan.django.reason + "\n";
+  if (!plan.django.project)
+    out += "  not a Django project\n";
+  else if (plan.django.collectstatic)
+    out += "  collectstatic --noinput (skipped when nothing changed)\n";
+  else
+    out += "  no collectstatic: " + plan.django.reason + "\n";
   out += "digest inputs:\n";
   for (const auto& i : plan.digest_inputs) {
     std::string v = i.value;

@@ -25,11 +25,11 @@ struct BuildOptions {
 // Python no longer matches the version the application asks for).
 struct VenvPlan {
   bool create = false;
-  bool recreate = false;           // an existing virtualenv is removed first
+  bool recreate = false;  // an existing virtualenv is removed first
   std::string recreate_reason;
   std::optional<PythonRequest> request;  // the version the application asks for
-  std::string python_why;          // which interpreter, and why
-  std::vector<std::string> argv;   // python -m venv [--system-site-packages] APP_ROOT
+  std::string python_why;                // which interpreter, and why
+  std::vector<std::string> argv;         // python -m venv [--system-site-packages] APP_ROOT
 };
 // Reads the Python request from SRC_ROOT; asks interpreters for their version
 // only when a virtualenv must be made and the application asks for a version.
@@ -39,14 +39,14 @@ Result<VenvPlan> plan_virtualenv(const AppEnvironment& environment);
 // warpdrive into the tools directory (outside the app's virtualenv) at a
 // pinned version.
 struct ToolPlan {
-  std::string name;         // uv, poetry, pipenv, pdm
-  std::string version;      // the pinned version; empty when the one on PATH is used
-  std::string origin;       // "WARPDRIVE_UV_VERSION", "the default pin", "PATH"
-  fs::path program;         // what is run
-  fs::path dir;             // TOOLS/NAME-VERSION when warpdrive provides it
-  bool provision = false;   // not installed there yet
+  std::string name;                       // uv, poetry, pipenv, pdm
+  std::string version;                    // the pinned version; empty when the one on PATH is used
+  std::string origin;                     // "WARPDRIVE_UV_VERSION", "the default pin", "PATH"
+  fs::path program;                       // what is run
+  fs::path dir;                           // TOOLS/NAME-VERSION when warpdrive provides it
+  bool provision = false;                 // not installed there yet
   std::vector<std::string> requirements;  // what pip installs there: NAME==VERSION (and constraints)
-  std::string fingerprint;  // for the digest: NAME VERSION, or the PATH file's size and mtime
+  std::string fingerprint;                // for the digest: NAME VERSION, or the PATH file's size and mtime
 };
 
 // The tools directory: WARPDRIVE_TOOLS_DIR, else $XDG_CACHE_HOME/warpdrive/tools,
@@ -58,41 +58,41 @@ std::string default_tool_version(std::string_view tool);
 
 // One installer run: pip -r FILE, a lock-file tool, or pip -e for the app.
 struct InstallStep {
-  std::string title;              // the phase line, e.g. "Installing dependencies with pip (requirements.txt)"
-  std::string input;              // the file it installs from, named in errors
-  std::string tool;               // "pip install", "pipenv", "poetry", "uv": named in errors
+  std::string title;  // the phase line, e.g. "Installing dependencies with pip (requirements.txt)"
+  std::string input;  // the file it installs from, named in errors
+  std::string tool;   // "pip install", "pipenv", "poetry", "uv": named in errors
   std::vector<std::string> argv;
-  EnvVars env;                    // the full environment for the step
-  bool uses_pip_src = false;      // needs the temporary --src directory
+  EnvVars env;                // the full environment for the step
+  bool uses_pip_src = false;  // needs the temporary --src directory
 };
 
 // Making sure the chosen server can run.
 struct ServerCheck {
-  std::string server;             // mod_wsgi, gunicorn, uwsgi, waitress
+  std::string server;  // mod_wsgi, gunicorn, uwsgi, waitress
   bool needed = true;
-  std::string reason;             // why this server (start/detect.hpp's answer)
-  std::string skip_reason;        // why none, when !needed
-  std::vector<std::string> modules;          // must be importable by the app's python
-  std::vector<std::string> programs;         // must be found (PATH, then /usr/sbin)
-  std::vector<fs::path> files;               // must exist (Apache module, uWSGI plugin)
-  std::vector<fs::path> venv_alternatives;   // any of these in the venv satisfies programs+files
-  std::vector<std::string> pip_packages;     // installed with pip when missing and an index is usable
-  std::string debian_packages;               // named in the error
+  std::string reason;                       // why this server (start/detect.hpp's answer)
+  std::string skip_reason;                  // why none, when !needed
+  std::vector<std::string> modules;         // must be importable by the app's python
+  std::vector<std::string> programs;        // must be found (PATH, then /usr/sbin)
+  std::vector<fs::path> files;              // must exist (Apache module, uWSGI plugin)
+  std::vector<fs::path> venv_alternatives;  // any of these in the venv satisfies programs+files
+  std::vector<std::string> pip_packages;    // installed with pip when missing and an index is usable
+  std::string debian_packages;              // named in the error
 };
 
 struct DjangoPlan {
-  bool project = false;    // APP_HOME/manage.py mentions DJANGO_SETTINGS_MODULE
+  bool project = false;  // APP_HOME/manage.py mentions DJANGO_SETTINGS_MODULE
   bool collectstatic = false;
-  bool facts = false;      // read the settings for the build record (collectstatic does it too)
-  std::string reason;      // why collectstatic does not run
+  bool facts = false;  // read the settings for the build record (collectstatic does it too)
+  std::string reason;  // why collectstatic does not run
 };
 
 struct BuildPlan {
-  std::string installer;             // pip, uv, poetry, pipenv, pdm: what installs the dependencies
+  std::string installer;  // pip, uv, poetry, pipenv, pdm: what installs the dependencies
   std::string installer_why;
-  std::vector<ToolPlan> tools;       // installed into the tools directory first when missing
-  fs::path python;                   // the virtualenv's interpreter
-  fs::path pip_src;                  // the temporary --src directory (removed afterwards)
+  std::vector<ToolPlan> tools;           // installed into the tools directory first when missing
+  fs::path python;                       // the virtualenv's interpreter
+  fs::path pip_src;                      // the temporary --src directory (removed afterwards)
   std::vector<std::string> pip_install;  // python -m pip install + the common options (server installs)
   std::vector<InstallStep> installs;
   std::vector<std::string> warnings;  // printed before the install

@@ -1,16 +1,16 @@
 #include "app_build/python_version.hpp"
 
-#include <algorithm>
-#include <cerrno>
 #include <dirent.h>
 #include <fcntl.h>
+#include <unistd.h>
+#include <algorithm>
+#include <cerrno>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 #include "process.hpp"
 
@@ -27,15 +27,18 @@ std::vector<int> release(std::string_view v) {
     int n = 0;
     while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) n = n * 10 + (v[i++] - '0');
     out.push_back(n);
-    if (i + 1 < v.size() && v[i] == '.' && std::isdigit(static_cast<unsigned char>(v[i + 1]))) ++i;
-    else break;
+    if (i + 1 < v.size() && v[i] == '.' && std::isdigit(static_cast<unsigned char>(v[i + 1])))
+      ++i;
+    else
+      break;
   }
   return out;
 }
 
 bool is_plain_version(std::string_view v) {
   if (v.empty() || !std::isdigit(static_cast<unsigned char>(v[0]))) return false;
-  return std::all_of(v.begin(), v.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; }) &&
+  return std::all_of(v.begin(), v.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; }) &&
          v.back() != '.';
 }
 
@@ -108,8 +111,8 @@ std::string strip_python_prefix(std::string v) {
 Result<PythonRequest> version_request(std::string value, std::string origin, const fs::path& file) {
   std::string v = strip_python_prefix(trim(value));
   if (!is_plain_version(v))
-    return make_error(fmt::format("{}: '{}' is not a Python version (expected one like 3.12 or 3.12.1)",
-                                  file.string(), trim(value)));
+    return make_error(
+        fmt::format("{}: '{}' is not a Python version (expected one like 3.12 or 3.12.1)", file.string(), trim(value)));
   return PythonRequest{v, std::move(origin)};
 }
 
@@ -125,7 +128,10 @@ struct Probe {
 std::optional<Probe> probe(const std::string& program, const EnvVars& env) {
   int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   ProcessSpec spec{{program, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.executable)"},
-                   env, {}, {}, false};
+                   env,
+                   {},
+                   {},
+                   false};
   if (devnull >= 0) spec.redirects.push_back({2, devnull});
   spec.env.unset("PYTHONHOME");
   auto out = run_capture(spec);
@@ -159,7 +165,7 @@ std::vector<fs::path> path_dirs(const EnvVars& env) {
 }
 
 struct Candidate {
-  std::string program;     // as found
+  std::string program;  // as found
   std::string version;
   std::string executable;  // its sys.executable
 };
@@ -182,8 +188,8 @@ std::vector<Candidate> candidates(const EnvVars& env) {
       if (is_executable_file(dir / n)) programs.push_back((dir / n).string());
   };
   for (const auto& dir : path_dirs(env)) add_executables(dir);
-  fs::path pyenv = env.has("PYENV_ROOT") ? fs::path(env.get_or("PYENV_ROOT", ""))
-                                         : fs::path(env.get_or("HOME", "/root")) / ".pyenv";
+  fs::path pyenv =
+      env.has("PYENV_ROOT") ? fs::path(env.get_or("PYENV_ROOT", "")) : fs::path(env.get_or("HOME", "/root")) / ".pyenv";
   std::vector<std::string> versions;
   if (DIR* d = ::opendir((pyenv / "versions").c_str())) {
     while (dirent* e = ::readdir(d))
@@ -253,12 +259,11 @@ Result<std::optional<PythonRequest>> read_python_request(const fs::path& src_roo
   WD_ASSIGN(text, read_file_if_exists(pl));
   if (text) {
     auto json = nlohmann::json::parse(*text, nullptr, false);
-    if (json.is_discarded())
-      return make_error(fmt::format("{}: not valid JSON", pl.string()));
-    const auto* requires_ = json.is_object() && json.contains("_meta") && json["_meta"].is_object() &&
-                                    json["_meta"].contains("requires")
-                                ? &json["_meta"]["requires"]
-                                : nullptr;
+    if (json.is_discarded()) return make_error(fmt::format("{}: not valid JSON", pl.string()));
+    const auto* requires_ =
+        json.is_object() && json.contains("_meta") && json["_meta"].is_object() && json["_meta"].contains("requires")
+            ? &json["_meta"]["requires"]
+            : nullptr;
     if (requires_ && requires_->is_object()) {
       for (const char* key : {"python_full_version", "python_version"})
         if (requires_->contains(key) && (*requires_)[key].is_string()) {
@@ -329,10 +334,11 @@ Result<PythonChoice> choose_python(const EnvVars& env, const std::optional<Pytho
       return make_error(fmt::format("WARPDRIVE_PYTHON is '{}', which does not run as a Python interpreter", python));
     WD_ASSIGN(bool ok, python_satisfies(*request, *v));
     if (!ok)
-      return make_error(fmt::format("the application asks for Python {}, and WARPDRIVE_PYTHON={} is Python {}; "
-                                    "point WARPDRIVE_PYTHON at a matching interpreter, or unset it to let "
-                                    "warpdrive look for one",
-                                    request->text(), python, *v));
+      return make_error(
+          fmt::format("the application asks for Python {}, and WARPDRIVE_PYTHON={} is Python {}; "
+                      "point WARPDRIVE_PYTHON at a matching interpreter, or unset it to let "
+                      "warpdrive look for one",
+                      request->text(), python, *v));
     return PythonChoice{python, *v, fmt::format("WARPDRIVE_PYTHON, Python {} for {}", *v, request->text())};
   }
   // The default first: when it matches, nothing else is asked.
@@ -349,14 +355,16 @@ Result<PythonChoice> choose_python(const EnvVars& env, const std::optional<Pytho
     if (ok && (!best || compare(release(c.version), release(best->version)) > 0)) best = &c;
   }
   if (best)
-    return PythonChoice{best->executable, best->version,
-                        fmt::format("{} ({}) is Python {}, for {}", best->program, best->executable, best->version,
-                                    request->text())};
+    return PythonChoice{
+        best->executable, best->version,
+        fmt::format("{} ({}) is Python {}, for {}", best->program, best->executable, best->version, request->text())};
   std::string available;
-  for (const auto& c : found) available += (available.empty() ? "" : ", ") + fmt::format("{} ({})", c.program, c.version);
-  return make_error(fmt::format("the application asks for Python {}, and no interpreter here matches; found: {}; "
-                                "install a matching Python, or set WARPDRIVE_PYTHON to one",
-                                request->text(), available.empty() ? "none" : available));
+  for (const auto& c : found)
+    available += (available.empty() ? "" : ", ") + fmt::format("{} ({})", c.program, c.version);
+  return make_error(
+      fmt::format("the application asks for Python {}, and no interpreter here matches; found: {}; "
+                  "install a matching Python, or set WARPDRIVE_PYTHON to one",
+                  request->text(), available.empty() ? "none" : available));
 }
 
 }  // namespace wd

@@ -1,15 +1,15 @@
 #include "app_build/run.hpp"
 
-#include <chrono>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+#include <chrono>
 
 #include <fmt/format.h>
 
-#include "introspect/django.hpp"
 #include "embedded.hpp"
 #include "hooks.hpp"
+#include "introspect/django.hpp"
 #include "log.hpp"
 #include "process.hpp"
 #include "server_registry.hpp"
@@ -38,8 +38,8 @@ class Timings {
   void print() const {
     phase_line("Build summary");
     for (const auto& p : phases_) info_line(fmt::format("        {:<14}{:>7.2f}s  {}", p.name, p.seconds, p.note));
-    info_line(fmt::format("        {:<14}{:>7.2f}s", "total",
-                          std::chrono::duration<double>(Clock::now() - start_).count()));
+    info_line(
+        fmt::format("        {:<14}{:>7.2f}s", "total", std::chrono::duration<double>(Clock::now() - start_).count()));
   }
 
  private:
@@ -65,8 +65,8 @@ Status run_install(const AppEnvironment& e, const BuildPlan& plan, const Install
   if (step.uses_pip_src) fs::remove_all(plan.pip_src, ec);
   if (!status) return std::move(status).error().context(step.input);
   if (*status != 0)
-    return make_error(fmt::format("{}: {} failed with exit status {} ({}'s message is above)", step.input,
-                                  step.tool, *status, step.tool.substr(0, step.tool.find(' '))));
+    return make_error(fmt::format("{}: {} failed with exit status {} ({}'s message is above)", step.input, step.tool,
+                                  *status, step.tool.substr(0, step.tool.find(' '))));
   return {};
 }
 
@@ -78,7 +78,8 @@ Status provision_tool(const AppEnvironment& e, const BuildPlan& plan, const Tool
   fs::path root = t.dir.parent_path();
   WD_TRY(make_dirs(root));
   WD_ASSIGN(int lock_fd, lock_exclusive(root / ".lock", fmt::format("warpdrive build: another build is installing "
-                                                                    "tools into {}; waiting for it", root.string())));
+                                                                    "tools into {}; waiting for it",
+                                                                    root.string())));
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
@@ -94,10 +95,10 @@ Status provision_tool(const AppEnvironment& e, const BuildPlan& plan, const Tool
   ProcessSpec venv{{plan.python.string(), "-m", "venv", t.dir.string()}, env, root, {}, e.settings.debug};
   WD_ASSIGN(int status, run(venv));
   if (status != 0)
-    return make_error(fmt::format("creating a virtualenv for {} at {} failed with exit status {}", t.name,
-                                  t.dir.string(), status));
-  std::vector<std::string> argv = {(t.dir / "bin" / "python").string(), "-m", "pip", "install",
-                                   "--disable-pip-version-check", "--quiet"};
+    return make_error(
+        fmt::format("creating a virtualenv for {} at {} failed with exit status {}", t.name, t.dir.string(), status));
+  std::vector<std::string> argv = {(t.dir / "bin" / "python").string(), "-m",     "pip", "install",
+                                   "--disable-pip-version-check",       "--quiet"};
   fs::path wheelhouse = e.settings.warpdrive_dir() / "wheelhouse";
   if (is_dir(wheelhouse)) argv.insert(argv.end(), {"--find-links", wheelhouse.string()});
   if (e.settings.pip_no_index) argv.push_back("--no-index");
@@ -107,15 +108,20 @@ Status provision_tool(const AppEnvironment& e, const BuildPlan& plan, const Tool
   WD_ASSIGN(status, run(install));
   if (status != 0) {
     fs::remove_all(t.dir, ec);
-    return make_error(fmt::format("installing {}=={} into {} failed with exit status {} (pip's message is above){}; "
-                                  "put {} on PATH, or choose another version with {}",
-                                  t.name, t.version, t.dir.string(), status,
-                                  e.settings.pip_no_index ? " (WARPDRIVE_PIP_NO_INDEX: it must be in the wheelhouse)" : "",
-                                  t.name, t.origin == "the default pin" ? "WARPDRIVE_" + [&] {
-                                    std::string up = t.name;
-                                    for (auto& c : up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-                                    return up;
-                                  }() + "_VERSION" : t.origin));
+    return make_error(fmt::format(
+        "installing {}=={} into {} failed with exit status {} (pip's message is above){}; "
+        "put {} on PATH, or choose another version with {}",
+        t.name, t.version, t.dir.string(), status,
+        e.settings.pip_no_index ? " (WARPDRIVE_PIP_NO_INDEX: it must be in the wheelhouse)" : "", t.name,
+        t.origin == "the default pin" ? "WARPDRIVE_" +
+                                            [&] {
+                                              std::string up = t.name;
+                                              for (auto& c : up)
+                                                c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                                              return up;
+                                            }() +
+                                            "_VERSION"
+                                      : t.origin));
   }
   WD_TRY(write_file_atomic(marker, fmt::format("{}=={}\n", t.name, t.version)));
   return {};
@@ -191,8 +197,8 @@ Status ensure_server(const AppEnvironment& e, const BuildPlan& plan) {
       "WARPDRIVE_SYSTEM_SITE_PACKAGES=1 so the virtualenv sees Debian's Python packages), or choose another "
       "server with WARPDRIVE_SERVER_TYPE or .warpdrive/server_type ({})",
       c.reason, join_phrases(missing), missing.size() == 1 ? "is" : "are",
-      e.settings.pip_no_index ? " and WARPDRIVE_PIP_NO_INDEX forbids installing it with pip" : "",
-      c.debian_packages, server_names()));
+      e.settings.pip_no_index ? " and WARPDRIVE_PIP_NO_INDEX forbids installing it with pip" : "", c.debian_packages,
+      server_names()));
 }
 
 // What the last successful collectstatic left: the number of files and the directory.
@@ -248,13 +254,14 @@ fs::path venv_incomplete_marker(const fs::path& app_root) { return app_root / "m
 // What `python -m venv` writes into APP_ROOT.
 void remove_virtualenv(const fs::path& app_root) {
   std::error_code ec;
-  for (std::string_view d : {"bin", "lib", "lib64", "include", "pyvenv.cfg"}) fs::remove_all(app_root / std::string(d), ec);
+  for (std::string_view d : {"bin", "lib", "lib64", "include", "pyvenv.cfg"})
+    fs::remove_all(app_root / std::string(d), ec);
 }
 
 bool disk_full(const fs::path& dir) {
   struct statvfs st;
   if (::statvfs(dir.c_str(), &st) != 0) return false;
-  return st.f_bavail * st.f_frsize < 1024 * 1024 || (st.f_files != 0 && st.f_favail == 0);
+  return st.f_bavail * st.f_frsize < 1024UL * 1024 || (st.f_files != 0 && st.f_favail == 0);
 }
 
 }  // namespace
@@ -277,15 +284,17 @@ Status create_virtualenv(AppEnvironment& e, const Context& ctx, const VenvPlan& 
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, status->out.data(), status->out.size());
   }
   if (!status)
-    return std::move(status).error().context("cannot create the virtualenv (set WARPDRIVE_PYTHON to the interpreter to use)");
+    return std::move(status).error().context(
+        "cannot create the virtualenv (set WARPDRIVE_PYTHON to the interpreter to use)");
   if (status->exit_status != 0) {
     const std::string& out = status->out;
     std::string cause = "(on Debian, install python3-venv)";
     if (out.find("No space left on device") != std::string::npos || out.find("Errno 28") != std::string::npos ||
         disk_full(app_root)) {
-      cause = fmt::format("because the file system of {} is full (no space left on device); the half-made "
-                          "virtualenv was removed, free some space and build again",
-                          app_root.string());
+      cause = fmt::format(
+          "because the file system of {} is full (no space left on device); the half-made "
+          "virtualenv was removed, free some space and build again",
+          app_root.string());
       remove_virtualenv(app_root);
     } else if (out.find("ensurepip") == std::string::npos) {
       cause = "(its message is above)";
@@ -342,12 +351,12 @@ Result<int> run_build(const Context& ctx, const BuildOptions& options) {
   WD_TRY(make_dirs(app_root / "markers"));
   fs::path lock_path = app_root / "markers" / ".build.lock";
   WD_ASSIGN(int lock_fd, lock_exclusive(lock_path, fmt::format("warpdrive build: another build of {} is running; "
-                                                                 "waiting for it to finish (lock {})",
-                                                                 app_root.string(), lock_path.string())));
+                                                               "waiting for it to finish (lock {})",
+                                                               app_root.string(), lock_path.string())));
   (void)lock_fd;  // held until warpdrive exits
   if (path_exists(venv_incomplete_marker(app_root))) {
-    phase_line(fmt::format("Removing the virtualenv at {}: a build stopped while it was being created",
-                           app_root.string()));
+    phase_line(
+        fmt::format("Removing the virtualenv at {}: a build stopped while it was being created", app_root.string()));
     remove_virtualenv(app_root);
     WD_ASSIGN(e, base_environment(ctx, Phase::build, "build"));
   }
@@ -383,9 +392,9 @@ Result<int> run_build(const Context& ctx, const BuildOptions& options) {
     fs::remove(build_record_path(app_root), ec);
     for (const auto& tool : plan.tools) WD_TRY(provision_tool(e, plan, tool));
     for (const auto& step : plan.installs) WD_TRY(run_install(e, plan, step));
-    times.done("dependencies", plan.installs.empty() ? "nothing to install"
-                                                     : fmt::format("{} step(s){}", plan.installs.size(),
-                                                                   plan.force ? ", forced" : ""));
+    times.done("dependencies", plan.installs.empty()
+                                   ? "nothing to install"
+                                   : fmt::format("{} step(s){}", plan.installs.size(), plan.force ? ", forced" : ""));
   }
 
   // 6. The server.

@@ -12,9 +12,10 @@ namespace wd {
 
 Status check_wheelhouse(const fs::path& wheelhouse) {
   if (path_exists(wheelhouse) && !is_dir(wheelhouse))
-    return make_error(fmt::format("{} is not a directory: .warpdrive/wheelhouse must be a directory of wheels "
-                                  "(pip --find-links); move the file away",
-                                  wheelhouse.string()));
+    return make_error(
+        fmt::format("{} is not a directory: .warpdrive/wheelhouse must be a directory of wheels "
+                    "(pip --find-links); move the file away",
+                    wheelhouse.string()));
   return {};
 }
 
@@ -37,8 +38,13 @@ Result<WheelsPlan> plan_wheels(const AppEnvironment& e) {
       plan.missing.push_back(name);
       continue;
     }
-    std::vector<std::string> argv = {(s.app_root / "bin" / "python").string(), "-m", "pip", "wheel",
-                                     "--exists-action=w", "--wheel-dir", plan.wheel_dir.string()};
+    std::vector<std::string> argv = {(s.app_root / "bin" / "python").string(),
+                                     "-m",
+                                     "pip",
+                                     "wheel",
+                                     "--exists-action=w",
+                                     "--wheel-dir",
+                                     plan.wheel_dir.string()};
     if (is_dir(wheelhouse)) argv.insert(argv.end(), {"--find-links", wheelhouse.string()});
     if (plan.wheel_dir != wheelhouse) argv.insert(argv.end(), {"--find-links", plan.wheel_dir.string()});
     if (s.pip_no_index) argv.push_back("--no-index");
@@ -70,8 +76,8 @@ Result<int> run_wheels(const Context& ctx) {
     phase_line(fmt::format("Building wheels with pip ({}) into {}", pip.name, plan.wheel_dir.string()));
     WD_ASSIGN(int status, run(ProcessSpec{pip.argv, e.env, s.src_root, {}, s.debug}));
     if (status != 0)
-      return make_error(fmt::format("{}: pip wheel failed with exit status {} (pip's message is above)",
-                                    pip.file.string(), status));
+      return make_error(
+          fmt::format("{}: pip wheel failed with exit status {} (pip's message is above)", pip.file.string(), status));
   }
   return 0;
 }

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "context.hpp"
-#include "settings.hpp"
 #include "error.hpp"
+#include "settings.hpp"
 
 namespace wd {
 

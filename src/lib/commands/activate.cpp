@@ -4,8 +4,8 @@
 // which is what the shell function's `warpdrive project NAME` does.
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 #include "devenv/activation.hpp"

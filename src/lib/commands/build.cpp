@@ -26,8 +26,12 @@ Result<int> cmd_build(Context& ctx, const Args& args) {
       "See docs/build.md.",
       "warpdrive build"};
   BuildOptions options;
-  app.add_flag("--force", options.force, "reinstall the dependencies even when unchanged (also WARPDRIVE_FORCE_INSTALL)");
-  app.add_flag("--dry-run", options.dry_run, "print the build plan and the digest inputs; run nothing");
+  app.add_flag("--force", options.force,
+               "reinstall the dependencies even when unchanged (also WARPDRIVE_FORCE_INSTALL)");
+  app.add_flag("--dry-run", options.dry_run,
+               "print the build plan and the digest inputs; installs nothing and runs no hook "
+               "(pre-build, build), but sources .warpdrive/environment and the build-env hook (they set the "
+               "variables the plan depends on) and asks the candidate interpreters their version");
   WD_ASSIGN(bool go, parse_options(app, args));
   if (!go) return 0;
   return run_build(ctx, options);

@@ -1,8 +1,8 @@
 // warpdrive destroy NAME: delete a local project (its whole virtualenv).
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 #include "devenv/projects.hpp"

@@ -2,8 +2,8 @@
 // CMD exactly as given, with the environment it was given (no deploy
 // environment, no hooks: that is `exec`), as a correct process 1 when it is
 // one.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 #include "init.hpp"
@@ -24,8 +24,7 @@ Result<int> cmd_enter(Context& ctx, const Args& args) {
   if (!go) return 0;
   Args command = app.remaining();
   if (!command.empty() && command[0] == "--") command.erase(command.begin());
-  if (command.empty())
-    return make_error("enter: no command given (usage: warpdrive enter CMD [ARGS...])", kExitUsage);
+  if (command.empty()) return make_error("enter: no command given (usage: warpdrive enter CMD [ARGS...])", kExitUsage);
 
   Settings settings;
   settings.run_as_pid1 = ctx.inherited.is_set("WARPDRIVE_RUN_AS_PID1");

@@ -40,8 +40,7 @@ Result<int> cmd_env(Context& ctx, const Args& args) {
   // A name is code to the shell that evals this: only shell names are printed.
   auto printable = [](const std::string& name) {
     if (is_shell_name(name)) return true;
-    warn(fmt::format("not printing the variable {}: its name is not a shell variable name",
-                     shell_quote(name)));
+    warn(fmt::format("not printing the variable {}: its name is not a shell variable name", shell_quote(name)));
     return false;
   };
   std::string text;

@@ -1,6 +1,6 @@
 // warpdrive exec CMD [ARGS...] (also: warpdrive-exec CMD [ARGS...])
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 #include "init.hpp"

@@ -1,8 +1,8 @@
 // warpdrive fixup DIR...: make trees usable by an arbitrary UID in group 0.
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "app_build/fixup.hpp"
 #include "commands.hpp"
@@ -34,8 +34,7 @@ Result<int> cmd_fixup(Context& ctx, const Args& args) {
     for (const auto& f : r.failures) warn("fixup: " + f);
     failures += r.failures.size();
   }
-  if (failures > 0)
-    return make_error(fmt::format("fixup: {} path(s) could not be changed (listed above)", failures));
+  if (failures > 0) return make_error(fmt::format("fixup: {} path(s) could not be changed (listed above)", failures));
   return 0;
 }
 

@@ -2,8 +2,8 @@
 // S2I builder image, the way `s2i build` does, with podman, docker or buildah.
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 #include "image/s2i_build.hpp"
@@ -37,7 +37,8 @@ Result<int> cmd_image(Context& ctx, const Args& args) {
   app.add_option("--wheelhouse", options.wheelhouse_image,
                  "take the artifacts (the wheelhouse) from IMAGE, for example one built with --build-target "
                  "wheelhouse, instead of the previous image of NAME (the original's option; implies --incremental)");
-  app.add_option("-e,--env", options.env_args, "NAME=VALUE for assemble and the output image (repeatable; wins over .s2i/environment)")
+  app.add_option("-e,--env", options.env_args,
+                 "NAME=VALUE for assemble and the output image (repeatable; wins over .s2i/environment)")
       ->allow_extra_args(false);
   app.add_option("--scripts-url", options.scripts_url,
                  "where the S2I scripts are, as S2I's option: image:///DIR (in the builder image), file:///DIR or a "
@@ -50,8 +51,11 @@ Result<int> cmd_image(Context& ctx, const Args& args) {
   app.add_option("--build-target", build_target,
                  "application (default) or wheelhouse: an image of the requirements' wheels (WARPDRIVE_BUILD_TARGET "
                  "for assemble), as the original's option");
-  app.add_flag("--no-index", no_index, "pip installs without the package index (WARPDRIVE_PIP_NO_INDEX=1 for assemble)");
-  app.add_flag("--dry-run", dry_run, "print the plan (engine, builder, files, environment, labels, steps) and build nothing");
+  app.add_flag("--no-index", no_index,
+               "pip installs without the package index (WARPDRIVE_PIP_NO_INDEX=1 for assemble)");
+  app.add_flag("--dry-run", dry_run,
+               "print the plan (engine, builder, files, environment, labels, steps) and build nothing; it "
+               "reads the images with the engine (inspect) and pulls nothing");
   app.add_flag("--json", json, "with --dry-run: print the plan as JSON");
   WD_ASSIGN(bool go, parse_options(app, args));
   if (!go) return 0;
@@ -59,11 +63,13 @@ Result<int> cmd_image(Context& ctx, const Args& args) {
   // (after -e, so an option wins over the same -e).
   if (!build_target.empty()) {
     if (build_target != "application" && build_target != "wheelhouse")
-      return make_error(fmt::format("--build-target '{}': expected application or wheelhouse", build_target), kExitUsage);
+      return make_error(fmt::format("--build-target '{}': expected application or wheelhouse", build_target),
+                        kExitUsage);
     options.env_args.push_back("WARPDRIVE_BUILD_TARGET=" + build_target);
   }
   if (no_index) options.env_args.push_back("WARPDRIVE_PIP_NO_INDEX=1");
 
+  options.pull_builder = !dry_run && !json;
   // Compute the plan: engine, builder, source files, environment, labels, steps.
   WD_ASSIGN(image::ImagePlan plan, image::plan_image(ctx, options));
   for (const auto& s : plan.skipped_env_lines)

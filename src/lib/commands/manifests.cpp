@@ -3,8 +3,8 @@
 // file per object. Logic in src/lib/manifests/.
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 #include "manifests/objects.hpp"
@@ -27,7 +27,8 @@ Result<int> cmd_manifests(Context& ctx, const Args& args) {
   app.add_option("--replicas", o.replicas, "the number of pods (default 1)");
   app.add_option("--port", o.port, "the HTTP port the server listens on (default 8080)");
   app.add_option("--env", o.env, "NAME=VALUE for the containers (repeatable)")->allow_extra_args(false);
-  app.add_option("--env-from-secret", o.env_from_secrets, "a Secret whose keys become environment variables (repeatable)")
+  app.add_option("--env-from-secret", o.env_from_secrets,
+                 "a Secret whose keys become environment variables (repeatable)")
       ->allow_extra_args(false);
   app.add_option("--cpu", o.cpu, "CPU request and limit, a Kubernetes quantity (e.g. 500m, 2)");
   app.add_option("--memory", o.memory, "memory request and limit, a Kubernetes quantity (e.g. 512Mi)");

@@ -5,8 +5,8 @@
 // on its own says so and changes nothing. --list lists the projects.
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 #include "devenv/projects.hpp"

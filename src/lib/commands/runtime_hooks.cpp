@@ -2,15 +2,15 @@
 // They are one family: each runs the hook of its name from SRC_ROOT and
 // exits with its status; setup and migrate run deploy-cfg first.
 #include <arpa/inet.h>
-#include <cerrno>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cerrno>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 #include "hooks.hpp"
@@ -120,9 +120,12 @@ Result<int> run_hook_command(Context& ctx, const HookCommand& hc, const Args& ar
   if (state == HookState::runnable) return hand_over(ctx, e.settings, hook_spec(e, hc.name));
 
   switch (hc.without_hook) {
-    case NoHook::succeed: return 0;
-    case NoHook::running: return check_running(e.settings);
-    case NoHook::listening: return check_listening(e.settings);
+    case NoHook::succeed:
+      return 0;
+    case NoHook::running:
+      return check_running(e.settings);
+    case NoHook::listening:
+      return check_listening(e.settings);
   }
   return 0;
 }

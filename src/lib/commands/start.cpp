@@ -5,14 +5,14 @@
 #include <iostream>
 #include <optional>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 #include "hooks.hpp"
 #include "init.hpp"
-#include "run_state.hpp"
 #include "log.hpp"
+#include "run_state.hpp"
 #include "settings.hpp"
 #include "start/planner.hpp"
 
@@ -47,8 +47,13 @@ Result<int> cmd_start(Context& ctx, const Args& args) {
       "server needs a process group of its own (Apache, which signals its whole group when it stops).",
       "warpdrive start"};
   bool dry_run = false, json = false;
-  app.add_flag("--dry-run", dry_run, "print the plan (mode, server, argv, working directory, environment "
-                                     "additions, notes) and start nothing; runs no hooks");
+  app.add_flag("--dry-run", dry_run,
+               "print the plan (mode, server, argv, working directory, environment additions, notes) "
+               "and start nothing: no hooks run and no generated file is written. What computing the plan "
+               "still does: the deploy environment (.warpdrive/environment and the deploy-env hook are sourced; "
+               "an arbitrary UID gets its passwd entry, as for any command); the application module is imported "
+               "in its interpreter to tell ASGI from WSGI, and a Django project's manage.py is run to learn its "
+               "settings, unless a cached answer for the same files exists");
   app.add_flag("--json", json, "like --dry-run, as a JSON object");
   WD_ASSIGN(bool go, parse_options(app, args));
   if (!go) return 0;
@@ -103,9 +108,10 @@ Result<int> cmd_start(Context& ctx, const Args& args) {
               return next < 0 ? more : std::min(next, more);
             }));
   if (failed)
-    return make_error(fmt::format("{} stopped: the application failed to import ({}); its traceback is in the "
-                                  "server's log above",
-                                  plan.server, *failed));
+    return make_error(
+        fmt::format("{} stopped: the application failed to import ({}); its traceback is in the "
+                    "server's log above",
+                    plan.server, *failed));
   return status;
 }
 

@@ -16,10 +16,8 @@ Activation plan_activation(const Project& project, const fs::path& src_root) {
   a.src_root = src_root;
   a.prompt = fmt::format("({}{}) ", kProjectPrefix, project.name);
   a.exports = {
-      {"WARPDRIVE_ENV_NAME", project.name},
-      {"WARPDRIVE_APP_ROOT", project.path.string()},
-      {"WARPDRIVE_SRC_ROOT", src_root.string()},
-      {"VIRTUAL_ENV", project.path.string()},
+      {"WARPDRIVE_ENV_NAME", project.name},      {"WARPDRIVE_APP_ROOT", project.path.string()},
+      {"WARPDRIVE_SRC_ROOT", src_root.string()}, {"VIRTUAL_ENV", project.path.string()},
       {"VIRTUAL_ENV_PROMPT", a.prompt},
   };
   a.unsets = {"PYTHONHOME"};
@@ -38,8 +36,8 @@ std::string render_activation(const Activation& a) {
   out += "if [ -z \"${_warpdrive_active-}\" ]; then\n";
   out += "  _warpdrive_saved=" + single_quote(fmt::format("{}", fmt::join(a.saved, " "))) + "\n";
   for (const auto& n : a.saved)
-    out += fmt::format("  if [ -n \"${{{0}+set}}\" ]; then _warpdrive_old_{0}=${0}; else unset _warpdrive_old_{0}; fi\n",
-                       n);
+    out += fmt::format(
+        "  if [ -n \"${{{0}+set}}\" ]; then _warpdrive_old_{0}=${0}; else unset _warpdrive_old_{0}; fi\n", n);
   out += "fi\n";
   out += "_warpdrive_active=" + single_quote(a.name) + "\n";
   for (const auto& [name, value] : a.exports) out += "export " + name + "=" + single_quote(value) + "\n";
@@ -57,7 +55,8 @@ std::string render_activation(const Activation& a) {
 fs::path logical_cwd(const Context& ctx) {
   auto pwd = ctx.inherited.get("PWD");
   if (pwd && !pwd->empty() && (*pwd)[0] == '/') {
-    struct stat a {}, b {};
+    struct stat a {
+    }, b{};
     if (::stat(pwd->c_str(), &a) == 0 && ::stat(ctx.cwd.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
         a.st_ino == b.st_ino)
       return fs::path(*pwd).lexically_normal();

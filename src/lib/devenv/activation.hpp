@@ -15,11 +15,11 @@ namespace wd::devenv {
 
 struct Activation {
   std::string name;
-  fs::path venv;      // becomes WARPDRIVE_APP_ROOT and VIRTUAL_ENV; venv/bin goes first on PATH
-  fs::path src_root;  // becomes WARPDRIVE_SRC_ROOT: the directory `project` ran in
+  fs::path venv;       // becomes WARPDRIVE_APP_ROOT and VIRTUAL_ENV; venv/bin goes first on PATH
+  fs::path src_root;   // becomes WARPDRIVE_SRC_ROOT: the directory `project` ran in
   std::string prompt;  // "(warpdrive+NAME) ", put in front of PS1
   std::vector<std::pair<std::string, std::string>> exports;  // exported, in this order
-  std::vector<std::string> unsets;                            // removed (PYTHONHOME)
+  std::vector<std::string> unsets;                           // removed (PYTHONHOME)
   // Every variable the code changes: saved before the first activation in
   // a shell, restored by `warpdrive deactivate`.
   std::vector<std::string> saved;

@@ -1,10 +1,10 @@
 #include "devenv/projects.hpp"
 
-#include <algorithm>
-#include <cerrno>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
 
 #include <fmt/format.h>
 
@@ -16,8 +16,7 @@ namespace wd::devenv {
 namespace {
 
 bool name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-         c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
 bool alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
@@ -56,7 +55,8 @@ Status validate_name(std::string_view name) {
   if (problem.empty()) return {};
   // The name comes from the user and may hold anything: show it as a quoted word.
   std::string shown(name.substr(0, std::min<size_t>(name.size(), 100)));
-  std::replace_if(shown.begin(), shown.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
+  std::replace_if(
+      shown.begin(), shown.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
   return make_error(fmt::format("bad project name '{}': it {}; {}", shown, problem, kNameRule), kExitUsage);
 }
 
@@ -97,11 +97,11 @@ Result<Project> find_project(const Context& ctx, std::string_view name) {
   WD_ASSIGN(fs::path dir, projects_dir(ctx));
   Project project{std::string(name), project_path(dir, name)};
   if (!path_exists(project.path))
-    return make_error(fmt::format("there is no project '{}' in {}; create it with: warpdrive project --create {}",
-                                  name, dir.string(), name));
+    return make_error(fmt::format("there is no project '{}' in {}; create it with: warpdrive project --create {}", name,
+                                  dir.string(), name));
   if (!is_file(project.path / "bin" / "activate"))
-    return make_error(fmt::format("project '{}' is not a virtualenv: {} has no bin/activate", name,
-                                  project.path.string()));
+    return make_error(
+        fmt::format("project '{}' is not a virtualenv: {} has no bin/activate", name, project.path.string()));
   return project;
 }
 
@@ -116,8 +116,7 @@ Result<CreatePlan> plan_create(const Context& ctx, std::string_view name, const 
 
   std::string python = !options.python.empty() ? options.python : ctx.inherited.get_or("WARPDRIVE_PYTHON", "python3");
   auto interpreter = find_program(python, ctx.inherited);
-  if (!interpreter)
-    return std::move(interpreter).error().context(fmt::format("cannot create project '{}'", name));
+  if (!interpreter) return std::move(interpreter).error().context(fmt::format("cannot create project '{}'", name));
   plan.argv = {interpreter->string(), "-m", "venv", "--prompt", std::string(kProjectPrefix) + std::string(name)};
   if (options.system_site_packages || ctx.inherited.is_set("WARPDRIVE_SYSTEM_SITE_PACKAGES"))
     plan.argv.push_back("--system-site-packages");
@@ -131,8 +130,8 @@ Status create_project(const CreatePlan& plan) {
   WD_TRY(make_dirs(plan.dir, 0755));
   if (::mkdir(p.path.c_str(), 0755) != 0) {
     if (errno == EEXIST)
-      return make_error(fmt::format("project '{}' already exists: {}; switch to it with: warpdrive project {}",
-                                    p.name, p.path.string(), p.name));
+      return make_error(fmt::format("project '{}' already exists: {}; switch to it with: warpdrive project {}", p.name,
+                                    p.path.string(), p.name));
     return make_error(fmt::format("cannot create {}: {}", p.path.string(), errno_text(errno)));
   }
   ProcessSpec spec;
@@ -167,15 +166,17 @@ Result<DestroyPlan> plan_destroy(const Context& ctx, std::string_view name) {
   for (const char* var : {"WARPDRIVE_APP_ROOT", "VIRTUAL_ENV"})
     if (env.is_set(var) && same_directory(*env.get(var), plan.project.path)) active = true;
   if (active)
-    return make_error(fmt::format("project '{}' is active in this shell; leave it with 'warpdrive deactivate' "
-                                  "before destroying it",
-                                  name));
+    return make_error(
+        fmt::format("project '{}' is active in this shell; leave it with 'warpdrive deactivate' "
+                    "before destroying it",
+                    name));
   return plan;
 }
 
 Status destroy_project(const DestroyPlan& plan) {
   auto removed = remove_tree_at(plan.dir, plan.project.path.filename().string());
-  if (!removed) return std::move(removed).error().context(fmt::format("cannot destroy project '{}'", plan.project.name));
+  if (!removed)
+    return std::move(removed).error().context(fmt::format("cannot destroy project '{}'", plan.project.name));
   return {};
 }
 

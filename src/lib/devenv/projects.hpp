@@ -44,7 +44,7 @@ struct Project {
 Result<Project> find_project(const Context& ctx, std::string_view name);
 
 struct CreateOptions {
-  std::string python;               // --python; empty = $WARPDRIVE_PYTHON, else python3 on PATH
+  std::string python;                 // --python; empty = $WARPDRIVE_PYTHON, else python3 on PATH
   bool system_site_packages = false;  // --system-site-packages or $WARPDRIVE_SYSTEM_SITE_PACKAGES
 };
 

@@ -1,10 +1,10 @@
 #include "devenv/remove_tree.hpp"
 
-#include <cerrno>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
 
 #include <fmt/format.h>
 
@@ -81,8 +81,8 @@ Status remove_entry(int parent_fd, const fs::path& parent_path, const std::strin
 
 Status remove_tree_at(const fs::path& parent, const std::string& name) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
-    return make_error(fmt::format("refusing to remove '{}' in {}: not a single directory entry", name,
-                                  parent.string()));
+    return make_error(
+        fmt::format("refusing to remove '{}' in {}: not a single directory entry", name, parent.string()));
   Fd parent_fd(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (parent_fd.get() < 0) return failure(parent, "open directory", errno);
   return remove_entry(parent_fd.get(), parent, name);

@@ -10,7 +10,8 @@ namespace wd::image {
 
 const std::vector<KnownBuilder>& known_builders() {
   static const std::vector<KnownBuilder> table = {
-      {"localhost/warpdrive-python3.11:latest", "3.11", "3.11.2", "Debian 12 (bookworm)", "image/build.sh --python 3.11"},
+      {"localhost/warpdrive-python3.11:latest", "3.11", "3.11.2", "Debian 12 (bookworm)",
+       "image/build.sh --python 3.11"},
       {"localhost/warpdrive-python3.13:latest", "3.13", "3.13.5", "Debian 13 (trixie)", "image/build.sh --python 3.13"},
   };
   return table;
@@ -23,9 +24,8 @@ namespace {
 // specifier set (requires-python) against the release its Debian ships.
 Result<bool> builder_matches(const KnownBuilder& b, const PythonRequest& request) {
   PythonRequest r = request;
-  bool plain = !r.spec.empty() && std::all_of(r.spec.begin(), r.spec.end(), [](char c) {
-    return (c >= '0' && c <= '9') || c == '.';
-  });
+  bool plain = !r.spec.empty() &&
+               std::all_of(r.spec.begin(), r.spec.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
   if (plain) {
     // major.minor only.
     size_t first = r.spec.find('.');
@@ -66,9 +66,10 @@ Result<BuilderChoice> choose_builder(const EnvVars& env, const fs::path& source_
     std::string list;
     for (const auto& b : table)
       list += fmt::format("{}{} (Python {}, {})", list.empty() ? "" : ", ", b.image, b.python, b.debian);
-    return make_error(fmt::format("the application asks for Python {}, and no builder image has it; the builders "
-                                  "are: {}; change the version asked for, or name a builder with --builder-image",
-                                  c.request->text(), list));
+    return make_error(
+        fmt::format("the application asks for Python {}, and no builder image has it; the builders "
+                    "are: {}; change the version asked for, or name a builder with --builder-image",
+                    c.request->text(), list));
   }
   c.image = std::string(chosen->image);
   c.origin = fmt::format("Python {} for {}, {}", chosen->python, c.request->text(), chosen->debian);

@@ -1,13 +1,13 @@
 #include "s2i_build.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <ctime>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <random>
 #include <utility>
-#include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -109,7 +109,6 @@ bool env_has(const ImageConfig& image, std::string_view name) {
 
 std::string json_array(const std::vector<std::string>& words) { return nlohmann::json(words).dump(); }
 
-
 bool has_build_only(const ImagePlan& plan) {
   return std::any_of(plan.env.begin(), plan.env.end(), [](const PlannedEnv& e) { return e.build_only; });
 }
@@ -133,13 +132,16 @@ void container_engine_steps(ImagePlan& plan) {
   const bool podman = plan.engine == Engine::podman;
   if (plan.previous && !plan.previous_scripts_dir.empty()) {
     std::string script = plan.previous_scripts_dir + "/save-artifacts";
-    plan.steps.push_back({"run save-artifacts in the previous image " + plan.previous_image,
-                          {engine, "run", "--rm", "--entrypoint", "/bin/sh", plan.previous->id, "-c",
-                           "exec " + shell_quote(script)},
-                          "", std::string(kArtifactsTar), true, false});
-    plan.steps.push_back({std::string(kExtractStep), {}, "", "", true, false});
+    plan.steps.push_back(
+        {Step::Kind::save_artifacts,
+         "run save-artifacts in the previous image " + plan.previous_image,
+         {engine, "run", "--rm", "--entrypoint", "/bin/sh", plan.previous->id, "-c", "exec " + shell_quote(script)},
+         "",
+         std::string(kArtifactsTar),
+         true});
+    plan.steps.push_back({Step::Kind::extract_artifacts, std::string(kExtractStep), {}, "", "", true});
   }
-  plan.steps.push_back({std::string(kWriteTarStep), {}, "", "", false, false});
+  plan.steps.push_back({Step::Kind::write_tar, std::string(kWriteTarStep), {}, "", "", false});
 
   std::vector<std::string> run{engine, "run", "-i", "--name", plan.container, "--entrypoint", "/bin/sh"};
   if (podman) run.insert(run.begin() + 2, "--pull=never");
@@ -168,8 +170,8 @@ void container_engine_steps(ImagePlan& plan) {
   run.push_back(plan.builder.id);
   run.push_back("-c");
   run.push_back(assemble_shell(plan));
-  plan.steps.push_back({"run assemble in a container of " + plan.builder_image, run, std::string(kInjectTar), "",
-                        false, false});
+  plan.steps.push_back({Step::Kind::assemble, "run assemble in a container of " + plan.builder_image, run,
+                        std::string(kInjectTar), "", false});
 
   std::vector<std::string> commit{engine, "commit"};
   if (podman) commit.push_back("-q");
@@ -183,10 +185,14 @@ void container_engine_steps(ImagePlan& plan) {
   }
   commit.push_back(plan.container);
   commit.push_back(plan.output_image);
-  plan.steps.push_back({"commit the container as " + plan.output_image, commit, "", std::string(kDiscard), false,
+  plan.steps.push_back(
+      {Step::Kind::command, "commit the container as " + plan.output_image, commit, "", std::string(kDiscard), false});
+  plan.steps.push_back({Step::Kind::cleanup,
+                        "remove the build container",
+                        {engine, "rm", "-f", plan.container},
+                        "",
+                        std::string(kDiscard),
                         false});
-  plan.steps.push_back({"remove the build container", {engine, "rm", "-f", plan.container}, "",
-                        std::string(kDiscard), false, true});
 }
 
 // The steps for buildah: working containers configured with `buildah config`
@@ -195,20 +201,33 @@ void container_engine_steps(ImagePlan& plan) {
 void buildah_steps(ImagePlan& plan) {
   if (plan.previous && !plan.previous_scripts_dir.empty()) {
     std::string saver = plan.container + "-previous";
-    plan.steps.push_back({"start a working container of the previous image " + plan.previous_image,
-                          {"buildah", "from", "--pull-never", "--name", saver, plan.previous->id}, "",
-                          std::string(kDiscard), true, false});
-    plan.steps.push_back({"run save-artifacts in the previous image",
-                          {"buildah", "run", saver, "--", plan.previous_scripts_dir + "/save-artifacts"}, "",
-                          std::string(kArtifactsTar), true, false});
-    plan.steps.push_back({"remove the previous image's working container", {"buildah", "rm", saver}, "",
-                          std::string(kDiscard), true, true});
-    plan.steps.push_back({std::string(kExtractStep), {}, "", "", true, false});
+    plan.steps.push_back({Step::Kind::save_artifacts,
+                          "start a working container of the previous image " + plan.previous_image,
+                          {"buildah", "from", "--pull-never", "--name", saver, plan.previous->id},
+                          "",
+                          std::string(kDiscard),
+                          true});
+    plan.steps.push_back({Step::Kind::save_artifacts,
+                          "run save-artifacts in the previous image",
+                          {"buildah", "run", saver, "--", plan.previous_scripts_dir + "/save-artifacts"},
+                          "",
+                          std::string(kArtifactsTar),
+                          true});
+    plan.steps.push_back({Step::Kind::cleanup,
+                          "remove the previous image's working container",
+                          {"buildah", "rm", saver},
+                          "",
+                          std::string(kDiscard),
+                          true});
+    plan.steps.push_back({Step::Kind::extract_artifacts, std::string(kExtractStep), {}, "", "", true});
   }
-  plan.steps.push_back({std::string(kWriteTarStep), {}, "", "", false, false});
-  plan.steps.push_back({"start a working container of " + plan.builder_image,
-                        {"buildah", "from", "--pull-never", "--name", plan.container, plan.builder.id}, "",
-                        std::string(kDiscard), false, false});
+  plan.steps.push_back({Step::Kind::write_tar, std::string(kWriteTarStep), {}, "", "", false});
+  plan.steps.push_back({Step::Kind::command,
+                        "start a working container of " + plan.builder_image,
+                        {"buildah", "from", "--pull-never", "--name", plan.container, plan.builder.id},
+                        "",
+                        std::string(kDiscard),
+                        false});
   std::vector<std::string> config{"buildah", "config"};
   for (const auto& e : plan.env) {
     if (e.build_only) continue;
@@ -220,7 +239,7 @@ void buildah_steps(ImagePlan& plan) {
     config.push_back(k + "=" + v);
   }
   config.push_back(plan.container);
-  plan.steps.push_back({"set the environment and labels", config, "", "", false, false});
+  plan.steps.push_back({Step::Kind::command, "set the environment and labels", config, "", "", false});
   std::vector<std::string> run{"buildah", "run"};
   if (!plan.assemble_user.empty()) {
     run.push_back("--user");
@@ -232,16 +251,26 @@ void buildah_steps(ImagePlan& plan) {
   run.push_back("/bin/sh");
   run.push_back("-c");
   run.push_back(assemble_shell(plan));
-  plan.steps.push_back({"run assemble in a container of " + plan.builder_image, run, std::string(kInjectTar), "",
-                        false, false});
-  plan.steps.push_back({"set the run script as the command",
-                        {"buildah", "config", "--cmd", json_array({plan.run_command}), plan.container}, "", "",
-                        false, false});
-  plan.steps.push_back({"commit the container as " + plan.output_image,
-                        {"buildah", "commit", "-q", plan.container, plan.output_image}, "", std::string(kDiscard),
-                        false, false});
-  plan.steps.push_back({"remove the working container", {"buildah", "rm", plan.container}, "",
-                        std::string(kDiscard), false, true});
+  plan.steps.push_back({Step::Kind::assemble, "run assemble in a container of " + plan.builder_image, run,
+                        std::string(kInjectTar), "", false});
+  plan.steps.push_back({Step::Kind::command,
+                        "set the run script as the command",
+                        {"buildah", "config", "--cmd", json_array({plan.run_command}), plan.container},
+                        "",
+                        "",
+                        false});
+  plan.steps.push_back({Step::Kind::command,
+                        "commit the container as " + plan.output_image,
+                        {"buildah", "commit", "-q", plan.container, plan.output_image},
+                        "",
+                        std::string(kDiscard),
+                        false});
+  plan.steps.push_back({Step::Kind::cleanup,
+                        "remove the working container",
+                        {"buildah", "rm", plan.container},
+                        "",
+                        std::string(kDiscard),
+                        false});
 }
 
 std::string random_suffix() {
@@ -253,9 +282,12 @@ std::string random_suffix() {
 
 std::string_view engine_name(Engine engine) {
   switch (engine) {
-    case Engine::podman: return "podman";
-    case Engine::docker: return "docker";
-    case Engine::buildah: return "buildah";
+    case Engine::podman:
+      return "podman";
+    case Engine::docker:
+      return "docker";
+    case Engine::buildah:
+      return "buildah";
   }
   return "podman";
 }
@@ -349,7 +381,9 @@ Result<std::string> image_scripts_dir(const std::string& url) {
 }
 
 Result<ScriptsLocation> parse_scripts_url(const std::string& url, const fs::path& cwd) {
-  if (url.empty()) return make_error("--scripts-url '': expected image:///DIR, file:///DIR, a directory or an http(s):// URL", kExitUsage);
+  if (url.empty())
+    return make_error("--scripts-url '': expected image:///DIR, file:///DIR, a directory or an http(s):// URL",
+                      kExitUsage);
   if (url.starts_with("image://")) {
     WD_ASSIGN(std::string dir, image_scripts_dir(url));
     return ScriptsLocation{ScriptsLocation::Kind::image, dir};
@@ -369,9 +403,10 @@ Result<ScriptsLocation> parse_scripts_url(const std::string& url, const fs::path
       return make_error(fmt::format("--scripts-url '{}': a file:// URL names an absolute directory (file:///DIR)", url),
                         kExitUsage);
   } else if (auto colon = url.find("://"); colon != std::string::npos) {
-    return make_error(fmt::format("--scripts-url '{}': unsupported scheme '{}' (image://, file://, http:// or https://)",
-                                  url, url.substr(0, colon)),
-                      kExitUsage);
+    return make_error(
+        fmt::format("--scripts-url '{}': unsupported scheme '{}' (image://, file://, http:// or https://)", url,
+                    url.substr(0, colon)),
+        kExitUsage);
   }
   fs::path dir = fs::path(path).is_absolute() ? fs::path(path) : cwd / path;
   dir = dir.lexically_normal();
@@ -403,7 +438,8 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
         break;
       }
     }
-    if (!found) return make_error("no container engine found: install podman, docker or buildah (or name one with --engine)");
+    if (!found)
+      return make_error("no container engine found: install podman, docker or buildah (or name one with --engine)");
   }
 
   // The source: the working tree as it is, at the context directory.
@@ -419,7 +455,8 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
                         kExitUsage);
     plan.source_root = source / cleaned;
     if (!is_dir(plan.source_root))
-      return make_error(fmt::format("--context-dir '{}': no such directory in {}", options.context_dir, source.string()));
+      return make_error(
+          fmt::format("--context-dir '{}': no such directory in {}", options.context_dir, source.string()));
   }
   WD_ASSIGN(plan.selection, select_source(plan.source_root));
 
@@ -429,6 +466,12 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
   plan.builder_image = choice.image;
   plan.builder_origin = choice.origin;
   WD_ASSIGN(auto builder, inspect_image(ctx, plan.engine, plan.engine_path, plan.builder_image));
+  if (!builder && !options.pull_builder)
+    return make_error(
+        fmt::format("builder image '{}' (from {}) is not here; warpdrive image would try to pull it, "
+                    "which --dry-run does not do (pull it, or build it with {})",
+                    plan.builder_image, plan.builder_origin,
+                    choice.build_command.empty() ? std::string("image/build.sh") : choice.build_command));
   if (!builder) {
     // As S2I does, pull a builder that is not there yet.
     ProcessSpec pull;
@@ -440,11 +483,11 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
       WD_ASSIGN(builder, inspect_image(ctx, plan.engine, plan.engine_path, plan.builder_image));
     }
     if (!builder)
-      return make_error(fmt::format(
-          "builder image '{}' (from {}) not found by {} and could not be pulled; build it with {} "
-          "or name another with --builder-image",
-          plan.builder_image, plan.builder_origin, engine_name(plan.engine),
-          choice.build_command.empty() ? std::string("image/build.sh") : choice.build_command));
+      return make_error(
+          fmt::format("builder image '{}' (from {}) not found by {} and could not be pulled; build it with {} "
+                      "or name another with --builder-image",
+                      plan.builder_image, plan.builder_origin, engine_name(plan.engine),
+                      choice.build_command.empty() ? std::string("image/build.sh") : choice.build_command));
   }
   plan.builder = std::move(*builder);
 
@@ -457,8 +500,9 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
   auto dest = plan.builder.labels.find("io.openshift.s2i.destination");
   plan.destination = dest != plan.builder.labels.end() && !dest->second.empty() ? dest->second : "/tmp";
   auto assemble_user = plan.builder.labels.find("io.openshift.s2i.assemble-user");
-  plan.assemble_user =
-      assemble_user != plan.builder.labels.end() && !assemble_user->second.empty() ? assemble_user->second : plan.builder.user;
+  plan.assemble_user = assemble_user != plan.builder.labels.end() && !assemble_user->second.empty()
+                           ? assemble_user->second
+                           : plan.builder.user;
   for (const char* script : {"assemble", "run", "save-artifacts", "usage"})
     if (is_executable_file(plan.source_root / ".s2i" / "bin" / script)) plan.app_scripts.push_back(script);
   auto from_app = [&](const char* script) {
@@ -488,8 +532,9 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
       return make_error(fmt::format(
           "builder image '{}' has no io.openshift.s2i.scripts-url label and neither {} has an assemble and a run "
           "script: it is not an S2I builder",
-          plan.builder_image, option ? "--scripts-url '" + options.scripts_url + "' nor the source's .s2i/bin"
-                                     : std::string("the source's .s2i/bin")));
+          plan.builder_image,
+          option ? "--scripts-url '" + options.scripts_url + "' nor the source's .s2i/bin"
+                 : std::string("the source's .s2i/bin")));
     WD_ASSIGN(plan.scripts_dir, image_scripts_dir(plan.scripts_url));
   }
   auto command = [&](const char* script) {
@@ -530,9 +575,10 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
   if (plan.engine == Engine::buildah)
     for (const auto& e : plan.env)
       if (!e.build_only && e.value.find('$') != std::string::npos)
-        return make_error(fmt::format("{} ({}): the value '{}' has a '$', which buildah config would expand; "
-                                      "build with --engine podman or docker",
-                                      e.name, e.origin, e.value));
+        return make_error(
+            fmt::format("{} ({}): the value '{}' has a '$', which buildah config would expand; "
+                        "build with --engine podman or docker",
+                        e.name, e.origin, e.value));
 
   // Names and labels.
   plan.output_image = options.name.empty() ? default_output_name(plan.source_root) : options.name;
@@ -549,9 +595,10 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
   if (plan.incremental) {
     WD_ASSIGN(plan.previous, inspect_image(ctx, plan.engine, plan.engine_path, plan.previous_image));
     if (!plan.previous && !options.wheelhouse_image.empty())
-      return make_error(fmt::format("--wheelhouse {0}: there is no image {0} (build it first, for example with "
-                                    "warpdrive image {0} --build-target wheelhouse)",
-                                    options.wheelhouse_image));
+      return make_error(
+          fmt::format("--wheelhouse {0}: there is no image {0} (build it first, for example with "
+                      "warpdrive image {0} --build-target wheelhouse)",
+                      options.wheelhouse_image));
     if (plan.previous) {
       auto dir = image_scripts_dir(scripts_url(*plan.previous));
       if (dir) plan.previous_scripts_dir = *dir;
@@ -562,9 +609,10 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
           std::find(plan.url_scripts.begin(), plan.url_scripts.end(), "save-artifacts") != plan.url_scripts.end())
         plan.previous_scripts_dir = plan.destination + "/scripts";
       if (plan.previous_scripts_dir.empty() && !options.wheelhouse_image.empty())
-        return make_error(fmt::format("--wheelhouse {}: the image names no S2I scripts (no image:// "
-                                      "io.openshift.s2i.scripts-url label), so it has no save-artifacts to run",
-                                      options.wheelhouse_image));
+        return make_error(
+            fmt::format("--wheelhouse {}: the image names no S2I scripts (no image:// "
+                        "io.openshift.s2i.scripts-url label), so it has no save-artifacts to run",
+                        options.wheelhouse_image));
     }
   }
 
@@ -582,11 +630,14 @@ Result<ImagePlan> plan_image(const Context& ctx, const ImageOptions& options) {
                                     options.scripts_url));
     for (const auto& script : plan.url_scripts) {
       bool required = (script == "assemble" || script == "run") && !from_app(script.c_str());
-      plan.steps.push_back({fmt::format("download {} from {}", script, option->where),
-                            {curl->string(), "--fail", "--silent", "--show-error", "--location", "--proto", "=http,https",
-                             "--create-dirs", "--output", std::string(kWorkPrefix) + "scripts/" + script,
-                             option->where + "/" + script},
-                            "", "", !required, false});
+      plan.steps.push_back(
+          {Step::Kind::download,
+           fmt::format("download {} from {}", script, option->where),
+           {curl->string(), "--fail", "--silent", "--show-error", "--location", "--proto", "=http,https",
+            "--create-dirs", "--output", std::string(kWorkPrefix) + "scripts/" + script, option->where + "/" + script},
+           "",
+           "",
+           !required});
     }
   }
   if (plan.engine == Engine::buildah)
@@ -624,9 +675,11 @@ std::string describe_plan(const ImagePlan& plan) {
     if (e.kind != SourceEntry::Kind::directory) ++files;
   out += fmt::format("files: {} ({} entries; .git excluded: {}; .s2iignore excluded: {})\n", files,
                      plan.selection.entries.size(), plan.selection.git_excluded,
-                     plan.selection.ignored.empty() ? std::string("none") : fmt::format("{}", fmt::join(plan.selection.ignored, ", ")));
-  out += fmt::format("scripts: {}{}\n", plan.scripts_url.empty() ? std::string("(none in the image)") : plan.scripts_url,
-                     plan.scripts_option ? " (--scripts-url)" : "");
+                     plan.selection.ignored.empty() ? std::string("none")
+                                                    : fmt::format("{}", fmt::join(plan.selection.ignored, ", ")));
+  out +=
+      fmt::format("scripts: {}{}\n", plan.scripts_url.empty() ? std::string("(none in the image)") : plan.scripts_url,
+                  plan.scripts_option ? " (--scripts-url)" : "");
   if (plan.scripts_option) {
     switch (plan.scripts_option->kind) {
       case ScriptsLocation::Kind::image:
@@ -648,10 +701,11 @@ std::string describe_plan(const ImagePlan& plan) {
                      plan.assemble_user.empty() ? std::string("of the image") : plan.assemble_user);
   out += fmt::format("run: {}\n", plan.run_command);
   if (!plan.network.empty()) out += fmt::format("network of the assemble container: {}\n", plan.network);
-  out += fmt::format("incremental: {}\n",
-                     !plan.incremental ? std::string("no")
-                     : plan.previous   ? fmt::format("yes, artifacts from {} ({})", plan.previous_image, plan.previous->id.substr(0, 12))
-                                       : std::string("yes, but there is no previous image yet"));
+  out += fmt::format(
+      "incremental: {}\n",
+      !plan.incremental ? std::string("no")
+      : plan.previous ? fmt::format("yes, artifacts from {} ({})", plan.previous_image, plan.previous->id.substr(0, 12))
+                      : std::string("yes, but there is no previous image yet"));
   out += "environment:\n";
   if (plan.env.empty()) out += "  (none)\n";
   for (const auto& e : plan.env)
@@ -672,6 +726,26 @@ std::string describe_plan(const ImagePlan& plan) {
     }
   }
   return out;
+}
+
+std::string_view step_kind_name(Step::Kind kind) {
+  switch (kind) {
+    case Step::Kind::command:
+      return "command";
+    case Step::Kind::save_artifacts:
+      return "save-artifacts";
+    case Step::Kind::extract_artifacts:
+      return "extract-artifacts";
+    case Step::Kind::write_tar:
+      return "write-tar";
+    case Step::Kind::download:
+      return "download";
+    case Step::Kind::assemble:
+      return "assemble";
+    case Step::Kind::cleanup:
+      return "cleanup";
+  }
+  return "command";
 }
 
 std::string plan_json(const ImagePlan& plan) {
@@ -706,18 +780,25 @@ std::string plan_json(const ImagePlan& plan) {
   j["previous_image_id"] = plan.previous ? plan.previous->id : "";
   nlohmann::ordered_json env = nlohmann::ordered_json::array();
   for (const auto& e : plan.env)
-    env.push_back({{"name", e.name}, {"value", secret_variable(e.name) ? std::string("****") : mask_credentials(e.value)},
+    env.push_back({{"name", e.name},
+                   {"value", secret_variable(e.name) ? std::string("****") : mask_credentials(e.value)},
                    {"origin", e.origin},
                    {"build_only", e.build_only}});
   j["env"] = env;
   nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
-  for (const auto& s : plan.skipped_env_lines) skipped.push_back({{"line", s.line}, {"text", s.text}, {"reason", s.reason}});
+  for (const auto& s : plan.skipped_env_lines)
+    skipped.push_back({{"line", s.line}, {"text", s.text}, {"reason", s.reason}});
   j["skipped_environment_lines"] = skipped;
   j["labels"] = plan.labels;
   nlohmann::ordered_json steps = nlohmann::ordered_json::array();
   for (const auto& s : plan.steps)
-    steps.push_back({{"what", s.what}, {"argv", s.argv}, {"stdin", s.stdin_from}, {"stdout", s.stdout_to},
-                     {"optional", s.optional}, {"cleanup", s.cleanup}});
+    steps.push_back({{"kind", step_kind_name(s.kind)},
+                     {"what", s.what},
+                     {"argv", s.argv},
+                     {"stdin", s.stdin_from},
+                     {"stdout", s.stdout_to},
+                     {"optional", s.optional},
+                     {"cleanup", s.cleanup()}});
   j["steps"] = steps;
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
@@ -758,7 +839,9 @@ Status extract_artifacts(const Context& ctx, const fs::path& work) {
   spec.argv = {"tar", "-x", "--no-same-owner", "--no-same-permissions", "-C", dir.string(), "-f", tarball.string()};
   spec.env = ctx.inherited;
   WD_ASSIGN(int status, run(spec));
-  if (status != 0) return make_error(fmt::format("the artifacts tar from save-artifacts could not be read (tar exit status {})", status));
+  if (status != 0)
+    return make_error(
+        fmt::format("the artifacts tar from save-artifacts could not be read (tar exit status {})", status));
   return {};
 }
 
@@ -831,10 +914,11 @@ Status execute_plan(const Context& ctx, const ImagePlan& plan) {
   bool have_artifacts = false;
 
   for (const auto& step : plan.steps) {
-    if (failure && !step.cleanup) continue;
-    if (step.what == kExtractStep && !have_artifacts) continue;
-    if (!step.cleanup) phase_line(step.what);
-    if (step.what == kExtractStep) {
+    using Kind = Step::Kind;
+    if (failure && !step.cleanup()) continue;
+    if (step.kind == Kind::extract_artifacts && !have_artifacts) continue;
+    if (!step.cleanup()) phase_line(step.what);
+    if (step.kind == Kind::extract_artifacts) {
       auto st = extract_artifacts(ctx, work.path);
       if (!st) {
         warn(st.error().message + "; building without artifacts");
@@ -842,7 +926,7 @@ Status execute_plan(const Context& ctx, const ImagePlan& plan) {
       }
       continue;
     }
-    if (step.what == kWriteTarStep) {
+    if (step.kind == Kind::write_tar) {
       auto st = write_injection(plan, work.path, have_artifacts);
       if (!st) failure = std::move(st).error();
       continue;
@@ -853,17 +937,28 @@ Status execute_plan(const Context& ctx, const ImagePlan& plan) {
     for (const auto& a : step.argv)
       spec.argv.push_back(a.starts_with(kWorkPrefix) ? (work.path / a.substr(kWorkPrefix.size())).string() : a);
     if (spec.argv[0] == engine_name(plan.engine)) spec.argv[0] = plan.engine_path.string();
+    // A work file that cannot be opened fails the step like a failed command,
+    // so the cleanup steps after it still run.
     int in_fd = -1, out_fd = -1;
     if (!step.stdin_from.empty()) {
       in_fd = ::open((work.path / step.stdin_from).c_str(), O_RDONLY | O_CLOEXEC);
-      if (in_fd < 0) return make_error(fmt::format("cannot read {}: {}", (work.path / step.stdin_from).string(), errno_text(errno)));
+      if (in_fd < 0) {
+        failure =
+            make_error(fmt::format("cannot read {}: {}", (work.path / step.stdin_from).string(), errno_text(errno)));
+        continue;
+      }
       spec.redirects.push_back({STDIN_FILENO, in_fd});
     }
     if (step.stdout_to == kDiscard) {
       spec.redirects.push_back({STDOUT_FILENO, null.fd});
     } else if (!step.stdout_to.empty()) {
       out_fd = ::open((work.path / step.stdout_to).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      if (out_fd < 0) return make_error(fmt::format("cannot write {}: {}", (work.path / step.stdout_to).string(), errno_text(errno)));
+      if (out_fd < 0) {
+        if (in_fd >= 0) ::close(in_fd);
+        failure =
+            make_error(fmt::format("cannot write {}: {}", (work.path / step.stdout_to).string(), errno_text(errno)));
+        continue;
+      }
       spec.redirects.push_back({STDOUT_FILENO, out_fd});
     }
     auto status = run(spec);
@@ -873,13 +968,13 @@ Status execute_plan(const Context& ctx, const ImagePlan& plan) {
     if (step.stdout_to == kArtifactsTar) have_artifacts = code == 0;
     if (code == 0) continue;
     std::string why = status ? fmt::format("exit status {}", code) : status.error().message;
-    if (step.cleanup) {
+    if (step.cleanup()) {
       warn(fmt::format("{} failed ({})", step.what, why));
-    } else if (step.optional && step.what.starts_with("download ")) {
+    } else if (step.optional && step.kind == Kind::download) {
       warn(fmt::format("{} failed ({}); building without it", step.what, why));
     } else if (step.optional) {
       warn(fmt::format("{} failed ({}); building without artifacts", step.what, why));
-    } else if (step.argv.size() > 1 && step.what.starts_with("run assemble")) {
+    } else if (step.kind == Kind::assemble) {
       failure = make_error(fmt::format("assemble failed in a container of builder image '{}' ({}); no image was tagged",
                                        plan.builder_image, why),
                            code > 0 ? code : kExitFailure);

@@ -33,6 +33,7 @@ struct ImageOptions {
   bool incremental = false;           // --incremental
   std::string wheelhouse_image;       // --wheelhouse: take the artifacts from this image instead
   std::vector<std::string> env_args;  // -e NAME=VALUE, in order
+  bool pull_builder = true;           // pull a builder image that is not here (not for --dry-run)
   std::string scripts_url;            // --scripts-url; empty = the builder's label
   std::string network;                // --network for the assemble container; empty = the engine's default
 };
@@ -97,13 +98,26 @@ struct PlannedEnv {
 
 // One step of the plan: an engine command, or work warpdrive does itself.
 struct Step {
+  enum class Kind {
+    command,            // an engine command that must succeed
+    save_artifacts,     // save-artifacts in the previous image (and its working container)
+    extract_artifacts,  // warpdrive's own: unpack what save-artifacts wrote
+    write_tar,          // warpdrive's own: the tar assemble reads on stdin
+    download,           // curl fetches a --scripts-url script
+    assemble,           // the container that runs assemble
+    cleanup,            // removes a container; runs even after an earlier step failed
+  };
+  Kind kind = Kind::command;
   std::string what;               // one line for people
   std::vector<std::string> argv;  // empty for warpdrive's own work
   std::string stdin_from;         // a work file name fed to stdin ("" = none)
   std::string stdout_to;          // a work file name stdout goes to ("" = the terminal)
   bool optional = false;          // a failure is a warning, not an error (save-artifacts)
-  bool cleanup = false;           // runs even after an earlier step failed
+  bool cleanup() const { return kind == Kind::cleanup; }
 };
+
+// "command", "save-artifacts", ...: the kind as `--dry-run --json` shows it.
+std::string_view step_kind_name(Step::Kind kind);
 
 struct ImagePlan {
   Engine engine = Engine::podman;
@@ -114,9 +128,9 @@ struct ImagePlan {
   fs::path source_root;  // the application: source + context dir
   std::string context_dir;
   std::string scripts_url, scripts_dir, destination, assemble_user;
-  std::vector<std::string> app_scripts;  // names from the source's .s2i/bin, injected as scripts/
+  std::vector<std::string> app_scripts;           // names from the source's .s2i/bin, injected as scripts/
   std::optional<ScriptsLocation> scripts_option;  // --scripts-url, when given
-  std::vector<std::string> url_scripts;  // names injected as scripts/ from --scripts-url (local or downloaded)
+  std::vector<std::string> url_scripts;           // names injected as scripts/ from --scripts-url (local or downloaded)
   std::string assemble_command, run_command;
   std::string network;  // --network of the assemble container ("" = the engine's default)
   std::vector<PlannedEnv> env;

@@ -1,9 +1,9 @@
 #include "s2i_source.hpp"
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <optional>
 #include <set>
-#include <sys/stat.h>
 
 #include <fmt/format.h>
 
@@ -169,8 +169,7 @@ S2iEnvironment parse_s2i_environment(std::string_view text) {
     size_t eq = line.find('=');
     if (eq == std::string_view::npos || eq == 0) {
       if (!trim_space(line).empty())
-        out.skipped.push_back({number, std::string(line),
-                               eq == 0 ? "nothing before '='" : "no '=' in it"});
+        out.skipped.push_back({number, std::string(line), eq == 0 ? "nothing before '='" : "no '=' in it"});
       continue;
     }
     std::string name = trim_space(line.substr(0, eq));
@@ -185,8 +184,7 @@ S2iEnvironment parse_s2i_environment(std::string_view text) {
 
 Result<EnvVar> parse_env_argument(std::string_view arg) {
   size_t eq = arg.find('=');
-  if (eq == std::string_view::npos)
-    return make_error(fmt::format("-e '{}': expected NAME=VALUE", arg), kExitUsage);
+  if (eq == std::string_view::npos) return make_error(fmt::format("-e '{}': expected NAME=VALUE", arg), kExitUsage);
   std::string name = trim_space(arg.substr(0, eq));
   if (name.empty()) return make_error(fmt::format("-e '{}': the name is empty", arg), kExitUsage);
   return EnvVar{std::move(name), trim_space(arg.substr(eq + 1)), 0};
@@ -204,7 +202,8 @@ std::string clean_relative(std::string_view path) {
   size_t start = 0;
   while (start <= path.size()) {
     size_t slash = path.find('/', start);
-    std::string_view part = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    std::string_view part =
+        path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (part == "..") {
       if (!parts.empty() && parts.back() != "..")
         parts.pop_back();
@@ -292,7 +291,9 @@ Result<SourceSelection> select_source(const fs::path& root, bool use_s2iignore) 
       walked.push_back({rel, SourceEntry::Kind::symlink});
     else  // sockets, FIFOs and devices cannot go into the image: say so
       warn(fmt::format("leaving {} out of the image: it is a {}", path.string(),
-                       S_ISFIFO(st.st_mode) ? "FIFO" : S_ISSOCK(st.st_mode) ? "socket" : "device file"));
+                       S_ISFIFO(st.st_mode)   ? "FIFO"
+                       : S_ISSOCK(st.st_mode) ? "socket"
+                                              : "device file"));
   }
   if (ec) return make_error(fmt::format("cannot read directory {}: {}", root.string(), ec.message()));
   // Sorted by path: a directory comes before everything under it.

@@ -1,10 +1,10 @@
 #include "tar_writer.hpp"
 
-#include <array>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <array>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -133,7 +133,8 @@ Status TarWriter::add_file(std::string_view name, const fs::path& from) {
 
 Status TarWriter::add_tree(std::string_view prefix, const fs::path& root, const std::vector<SourceEntry>& entries) {
   struct stat st {};
-  if (::stat(root.c_str(), &st) != 0) return make_error(fmt::format("cannot stat {}: {}", root.string(), errno_text(errno)));
+  if (::stat(root.c_str(), &st) != 0)
+    return make_error(fmt::format("cannot stat {}: {}", root.string(), errno_text(errno)));
   std::string base(prefix);
   WD_TRY(add_directory(base, st.st_mode, st.st_mtime));
   for (const auto& entry : entries) {

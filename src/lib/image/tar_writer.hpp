@@ -4,10 +4,10 @@
 // modification times; whoever extracts them (the builder's user) owns them.
 #pragma once
 
+#include <sys/types.h>
 #include <ctime>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 
 #include "error.hpp"
 #include "fsutil.hpp"
@@ -34,8 +34,7 @@ class TarWriter {
   size_t entries() const { return entries_; }
 
  private:
-  Status header(std::string_view name, char type, mode_t mode, uint64_t size, time_t mtime,
-                std::string_view link = {});
+  Status header(std::string_view name, char type, mode_t mode, uint64_t size, time_t mtime, std::string_view link = {});
   Status write(const void* data, size_t size);
   Status pad(uint64_t size);
 

@@ -1,7 +1,7 @@
 #include "introspect/app_inspect.hpp"
 
-#include <regex>
 #include <sys/stat.h>
+#include <regex>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -23,7 +23,7 @@ fs::path cache_path(const Settings& s) { return helper_dir(s) / "app-inspect.jso
 // interpreter that imported it. Empty when the file cannot be stat'ed.
 std::string cache_key(const std::string& python, const std::string& module, const fs::path& script,
                       const std::string& callable, const std::string& preferred) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(script.c_str(), &st) != 0) return "";
   return fmt::format("{}|{}|{}|{}|{}|{}|{}.{}", python, module, callable, preferred, script.string(),
                      static_cast<long long>(st.st_size), static_cast<long long>(st.st_mtim.tv_sec),
@@ -100,13 +100,15 @@ Result<AppInspection> inspect_app(const AppEnvironment& e, const std::string& mo
   spec.trace = s.debug;
   WD_ASSIGN(Captured captured, run_capture(spec, 3));
   if (captured.exit_status == 1)
-    return make_error(fmt::format("importing {} ({}) failed: the traceback is above (start serves nothing rather "
-                                  "than a server that answers 500)",
-                                  module, script.string()));
+    return make_error(
+        fmt::format("importing {} ({}) failed: the traceback is above (start serves nothing rather "
+                    "than a server that answers 500)",
+                    module, script.string()));
   if (captured.exit_status != 0)
-    return make_error(fmt::format("cannot tell which application {} ({}) holds (Python's message is above; exit "
-                                  "status {})",
-                                  module, script.string(), captured.exit_status));
+    return make_error(
+        fmt::format("cannot tell which application {} ({}) holds (Python's message is above; exit "
+                    "status {})",
+                    module, script.string(), captured.exit_status));
   auto answer = parse_app_inspection(captured.out);
   if (!answer) return std::move(answer).error().context(fmt::format("inspecting {}", module));
   save_cache(s, key, captured.out);

@@ -26,9 +26,8 @@ struct AppInspection {
 // ties). An import error is an error (the traceback is on stderr). Results are
 // cached per module file (path, size, modification time) and interpreter, so
 // a second start does not import the application twice.
-Result<AppInspection> inspect_app(const AppEnvironment& environment, const std::string& module,
-                                  const fs::path& script, const std::string& callable,
-                                  const std::string& preferred = "application");
+Result<AppInspection> inspect_app(const AppEnvironment& environment, const std::string& module, const fs::path& script,
+                                  const std::string& callable, const std::string& preferred = "application");
 
 // The file-only guess: does this Python source look like an ASGI application
 // (imports an ASGI framework, Django's ASGI handler or Channels, or defines an

@@ -1,7 +1,7 @@
 #include "introspect/django.hpp"
 
-#include <cerrno>
 #include <unistd.h>
+#include <cerrno>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -48,15 +48,18 @@ Result<DjangoFacts> run_helper(const AppEnvironment& environment, std::string_vi
   fs::path manage = s.app_home / "manage.py";
   if (status != 0) {
     if (mode == "collectstatic")
-      return make_error(fmt::format("Django collectstatic for {} failed with exit status {} (Django's message is "
-                                    "above; set DISABLE_COLLECTSTATIC=1 to skip it)",
-                                    manage.string(), status));
-    return make_error(fmt::format("cannot read the Django settings of {}: Python exited with status {} "
-                                  "(Django's message is above)",
-                                  manage.string(), status));
+      return make_error(
+          fmt::format("Django collectstatic for {} failed with exit status {} (Django's message is "
+                      "above; set DISABLE_COLLECTSTATIC=1 to skip it)",
+                      manage.string(), status));
+    return make_error(
+        fmt::format("cannot read the Django settings of {}: Python exited with status {} "
+                    "(Django's message is above)",
+                    manage.string(), status));
   }
   auto facts = parse_django_facts(out);
-  if (!facts) return std::move(facts).error().context(fmt::format("reading the Django settings of {}", manage.string()));
+  if (!facts)
+    return std::move(facts).error().context(fmt::format("reading the Django settings of {}", manage.string()));
   return facts;
 }
 
@@ -69,7 +72,8 @@ bool is_django_project(const Settings& settings) {
 
 std::string app_python(const AppEnvironment& environment) {
   const Settings& s = environment.settings;
-  if (s.has_virtualenv() && is_executable_file(s.app_root / "bin" / "python")) return (s.app_root / "bin" / "python").string();
+  if (s.has_virtualenv() && is_executable_file(s.app_root / "bin" / "python"))
+    return (s.app_root / "bin" / "python").string();
   return environment.env.get_or("WARPDRIVE_PYTHON", "python3");
 }
 

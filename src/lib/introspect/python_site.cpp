@@ -126,7 +126,8 @@ bool has_module(const PythonSite& site, std::string_view name) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir, ec)) {
       std::string f = e.path().filename().string();
-      if (f.size() > n.size() + 1 && f.compare(0, n.size() + 1, n + ".") == 0 && e.path().extension() == ".so") return true;
+      if (f.size() > n.size() + 1 && f.compare(0, n.size() + 1, n + ".") == 0 && e.path().extension() == ".so")
+        return true;
     }
   }
   return false;

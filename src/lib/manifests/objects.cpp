@@ -128,21 +128,20 @@ Object migration_job(const ManifestSpec& spec) {
   add_shared_container_fields(spec, container);
   Object annotations{{kAnnotationImage, spec.image}, {kAnnotationRelease, spec.release}};
   std::string name = spec.name + std::string(kJobInfix) + spec.release;
-  return Object{
-      {"apiVersion", "batch/v1"},
-      {"kind", "Job"},
-      {"metadata", metadata(name, common_labels(spec, "migrate"), annotations)},
-      {"spec",
-       {{"backoffLimit", kMigrateBackoffLimit},
-        {"activeDeadlineSeconds", kMigrateDeadlineSeconds},
-        {"ttlSecondsAfterFinished", kMigrateTtlSeconds},
-        {"template",
-         {{"metadata", {{"labels", common_labels(spec, "migrate")}, {"annotations", annotations}}},
-          {"spec",
-           {{"restartPolicy", "Never"},
-            {"terminationGracePeriodSeconds", kTerminationGraceSeconds},
-            {"securityContext", pod_security_context()},
-            {"containers", Object::array({container})}}}}}}}};
+  return Object{{"apiVersion", "batch/v1"},
+                {"kind", "Job"},
+                {"metadata", metadata(name, common_labels(spec, "migrate"), annotations)},
+                {"spec",
+                 {{"backoffLimit", kMigrateBackoffLimit},
+                  {"activeDeadlineSeconds", kMigrateDeadlineSeconds},
+                  {"ttlSecondsAfterFinished", kMigrateTtlSeconds},
+                  {"template",
+                   {{"metadata", {{"labels", common_labels(spec, "migrate")}, {"annotations", annotations}}},
+                    {"spec",
+                     {{"restartPolicy", "Never"},
+                      {"terminationGracePeriodSeconds", kTerminationGraceSeconds},
+                      {"securityContext", pod_security_context()},
+                      {"containers", Object::array({container})}}}}}}}};
 }
 
 Object image_stream(const ManifestSpec& spec) {
@@ -262,9 +261,7 @@ void emit(YAML::Emitter& out, const Object& value) {
 
 }  // namespace
 
-Object web_selector(const ManifestSpec& spec) {
-  return Object{{kLabelName, spec.name}, {kLabelComponent, "web"}};
-}
+Object web_selector(const ManifestSpec& spec) { return Object{{kLabelName, spec.name}, {kLabelComponent, "web"}}; }
 
 std::vector<Object> build_objects(const ManifestSpec& spec) {
   std::vector<Object> objects;
@@ -296,9 +293,8 @@ std::string to_yaml_stream(const std::vector<Object>& objects) {
 
 std::string file_name(size_t index, const Object& object) {
   std::string kind = object.at("kind").get<std::string>();
-  std::transform(kind.begin(), kind.end(), kind.begin(), [](char c) {
-    return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  });
+  std::transform(kind.begin(), kind.end(), kind.begin(),
+                 [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); });
   return fmt::format("{:02}-{}-{}.yaml", index + 1, kind, object.at("metadata").at("name").get<std::string>());
 }
 

@@ -25,9 +25,9 @@ inline constexpr int kTerminationGraceSeconds =
     static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(kStopGrace).count()) + 7;
 
 // The migration Job's bounds.
-inline constexpr int kMigrateBackoffLimit = 2;             // three attempts: the database may still be starting
-inline constexpr int kMigrateDeadlineSeconds = 30 * 60;    // a stuck migration fails the Job
-inline constexpr int kMigrateTtlSeconds = 7 * 24 * 3600;   // finished Jobs kept a week (see docs/kubernetes.md)
+inline constexpr int kMigrateBackoffLimit = 2;            // three attempts: the database may still be starting
+inline constexpr int kMigrateDeadlineSeconds = 30 * 60;   // a stuck migration fails the Job
+inline constexpr int kMigrateTtlSeconds = 7 * 24 * 3600;  // finished Jobs kept a week (see docs/kubernetes.md)
 
 // Annotation and label keys.
 inline constexpr const char* kLabelName = "app.kubernetes.io/name";

@@ -39,8 +39,7 @@ bool clean_text(std::string_view s) {
 
 Error usage(std::string message) { return make_error(std::move(message), kExitUsage); }
 
-Result<int> parse_int(std::string_view option, const std::string& text, int min, int max,
-                      std::string_view what) {
+Result<int> parse_int(std::string_view option, const std::string& text, int min, int max, std::string_view what) {
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min || value > max)
@@ -54,8 +53,7 @@ std::optional<std::string> dns1123_label_problem(std::string_view s) {
   if (s.empty()) return "must not be empty";
   if (s.size() > kMaxLabel) return fmt::format("is {} characters long; at most {} are allowed", s.size(), kMaxLabel);
   for (char c : s)
-    if (!lower_alnum(c) && c != '-')
-      return "must consist of lower-case letters, digits and '-' (a DNS-1123 label)";
+    if (!lower_alnum(c) && c != '-') return "must consist of lower-case letters, digits and '-' (a DNS-1123 label)";
   if (s.front() == '-' || s.back() == '-') return "must start and end with a letter or digit (a DNS-1123 label)";
   return std::nullopt;
 }
@@ -83,7 +81,8 @@ std::optional<std::string> dns1123_subdomain_problem(std::string_view s) {
 }
 
 std::optional<std::string> label_value_problem(std::string_view s) {
-  if (s.size() > kMaxLabel) return fmt::format("is {} characters long; a label value has at most {}", s.size(), kMaxLabel);
+  if (s.size() > kMaxLabel)
+    return fmt::format("is {} characters long; a label value has at most {}", s.size(), kMaxLabel);
   if (s.empty()) return std::nullopt;
   for (char c : s)
     if (!alnum(c) && c != '-' && c != '_' && c != '.')
@@ -113,8 +112,8 @@ std::optional<std::string> quantity_problem(std::string_view s, QuantityOf what)
   }
   if (!any_digit) return bad("is not a quantity: it must start with a number");
   std::string_view suffix = s.substr(i);
-  static const std::set<std::string_view> kSuffixes = {"",   "n",  "u",  "m",  "k",  "M",  "G",  "T",
-                                                        "P",  "E",  "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
+  static const std::set<std::string_view> kSuffixes = {"",  "n", "u",  "m",  "k",  "M",  "G",  "T",
+                                                       "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
   bool exponent = false;
   if (!kSuffixes.count(suffix)) {
     // decimal exponent: e or E, an optional sign, digits
@@ -124,8 +123,8 @@ std::optional<std::string> quantity_problem(std::string_view s, QuantityOf what)
       exponent = k < suffix.size() && std::all_of(suffix.begin() + static_cast<long>(k), suffix.end(), digit);
     }
     if (!exponent)
-      return bad(fmt::format("has an unknown suffix '{}': use one of n u m k M G T P E, Ki Mi Gi Ti Pi Ei, or e<N>",
-                             suffix));
+      return bad(
+          fmt::format("has an unknown suffix '{}': use one of n u m k M G T P E, Ki Mi Gi Ti Pi Ei, or e<N>", suffix));
   }
   if (!nonzero) return bad("must be more than zero");
   if (what == QuantityOf::memory && (suffix == "m" || suffix == "u" || suffix == "n"))
@@ -153,12 +152,14 @@ Result<Migration> detect_migration(const fs::path& app_dir) {
   fs::path hook = app_dir / ".warpdrive" / "action_hooks" / "migrate";
   if (is_executable_file(hook)) return Migration::hook;
   if (path_exists(hook))
-    return usage(fmt::format("{} is not executable: `warpdrive migrate` would not run it "
-                             "(chmod +x it, or remove it)",
-                             hook.string()));
+    return usage(
+        fmt::format("{} is not executable: `warpdrive migrate` would not run it "
+                    "(chmod +x it, or remove it)",
+                    hook.string()));
   fs::path home = app_dir;
   WD_ASSIGN(auto home_value, read_value_file(app_dir / ".warpdrive" / "home"));
-  if (home_value && !home_value->empty()) home = fs::path(*home_value).is_absolute() ? fs::path(*home_value) : app_dir / *home_value;
+  if (home_value && !home_value->empty())
+    home = fs::path(*home_value).is_absolute() ? fs::path(*home_value) : app_dir / *home_value;
   WD_ASSIGN(auto manage, read_file_if_exists(home / "manage.py"));
   if (manage && manage->find("DJANGO_SETTINGS_MODULE") != std::string::npos) return Migration::django;
   return Migration::none;
@@ -184,13 +185,13 @@ Result<ManifestSpec> make_spec(const ManifestOptions& o, const fs::path& cwd) {
   spec.name = derived ? name_from_image(o.image) : o.name;
   if (derived && (spec.name.empty() || dns1035_label_problem(spec.name)))
     return usage(fmt::format("image '{}' suggests no usable name ('{}'); give one with --name", o.image, spec.name));
-  if (auto p = dns1035_label_problem(spec.name))
-    return usage(fmt::format("--name '{}': {}", spec.name, *p));
+  if (auto p = dns1035_label_problem(spec.name)) return usage(fmt::format("--name '{}': {}", spec.name, *p));
   if (spec.migration != Migration::none && spec.name.size() > kMaxNameWithJob)
-    return usage(fmt::format("{} '{}': is {} characters long; at most {} are allowed, because the migration Job "
-                             "is named NAME{}<{} hex digits> and that name must stay a 63-character label",
-                             derived ? "name from the image" : "--name", spec.name, spec.name.size(),
-                             kMaxNameWithJob, kJobInfix, kReleaseLength));
+    return usage(
+        fmt::format("{} '{}': is {} characters long; at most {} are allowed, because the migration Job "
+                    "is named NAME{}<{} hex digits> and that name must stay a 63-character label",
+                    derived ? "name from the image" : "--name", spec.name, spec.name.size(), kMaxNameWithJob, kJobInfix,
+                    kReleaseLength));
 
   WD_ASSIGN(spec.replicas, parse_int("--replicas", o.replicas, 1, 1000000, "must be a positive integer"));
   WD_ASSIGN(spec.port, parse_int("--port", o.port, 1, 65535, "must be a port number from 1 to 65535"));

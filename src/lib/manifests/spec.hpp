@@ -18,7 +18,7 @@ namespace wd::manifests {
 // quote what the user typed.
 struct ManifestOptions {
   std::string image;
-  std::string name;                           // default: derived from the image's repository name
+  std::string name;  // default: derived from the image's repository name
   std::string replicas = "1";
   std::string port = "8080";
   std::vector<std::string> env;               // NAME=VALUE, repeatable
@@ -27,9 +27,9 @@ struct ManifestOptions {
   std::string memory;                         // a Kubernetes quantity, e.g. 512Mi
   bool openshift = false;
   std::string builder_image = "warpdrive-python:latest";  // ImageStreamTag, or a registry image
-  std::string git_url, git_ref, context_dir;  // BuildConfig source (Binary when git_url is empty)
-  std::string host;                           // Route host (empty: the router picks one)
-  std::string app_dir;                        // where to look for the migrate hook / manage.py
+  std::string git_url, git_ref, context_dir;              // BuildConfig source (Binary when git_url is empty)
+  std::string host;                                       // Route host (empty: the router picks one)
+  std::string app_dir;                                    // where to look for the migrate hook / manage.py
 };
 
 enum class Migration { none, hook, django };

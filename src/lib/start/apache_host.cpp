@@ -15,9 +15,10 @@ namespace wd {
 
 Result<std::string> apache_quote(std::string_view value, std::string_view what) {
   auto refuse = [&](std::string_view why) {
-    return make_error(fmt::format("{} '{}' contains {}, which cannot be written safely into "
-                                  "Apache's configuration",
-                                  what, value, why));
+    return make_error(
+        fmt::format("{} '{}' contains {}, which cannot be written safely into "
+                    "Apache's configuration",
+                    what, value, why));
   };
   for (char c : value) {
     if (c == '\n' || c == '\r') return refuse("a line break");
@@ -35,9 +36,10 @@ Result<std::string> apache_quote(std::string_view value, std::string_view what) 
 Result<std::string> apache_quote_literal_path(std::string_view value, std::string_view what) {
   for (char c : value) {
     if (c == '*' || c == '?' || c == '[' || c == ']')
-      return make_error(fmt::format("{} '{}' contains '{}', which Apache would read as a wildcard "
-                                    "pattern",
-                                    what, value, c));
+      return make_error(
+          fmt::format("{} '{}' contains '{}', which Apache would read as a wildcard "
+                      "pattern",
+                      what, value, c));
   }
   return apache_quote(value, what);
 }

@@ -31,17 +31,17 @@ Result<std::string> apache_quote_literal_path(std::string_view value, std::strin
 
 // What the planner needs to know about this machine.
 struct ApacheHost {
-  fs::path httpd;                          // the apache2/httpd binary
-  fs::path modules_dir;                    // where mod_*.so live
-  std::set<std::string> modules;           // file names present in modules_dir
-  std::optional<fs::path> mime_types;      // /etc/mime.types when it exists
-  bool is_root = false;                    // euid 0: Apache must switch to a User/Group
-  bool stderr_openable = true;             // open("/dev/stderr", O_WRONLY) works for us
+  fs::path httpd;                      // the apache2/httpd binary
+  fs::path modules_dir;                // where mod_*.so live
+  std::set<std::string> modules;       // file names present in modules_dir
+  std::optional<fs::path> mime_types;  // /etc/mime.types when it exists
+  bool is_root = false;                // euid 0: Apache must switch to a User/Group
+  bool stderr_openable = true;         // open("/dev/stderr", O_WRONLY) works for us
   bool stdout_openable = true;
-  std::optional<std::string> builder_user; // passwd name of WARPDRIVE_BUILDER_ID, if any
-  bool www_data_exists = false;            // Debian's web server account
-  std::string mod_wsgi_python;             // "3.11": the Python mod_wsgi.so links, "" unknown
-  std::string venv_python;                 // "3.11": from $APP_ROOT/pyvenv.cfg, "" none/unknown
+  std::optional<std::string> builder_user;  // passwd name of WARPDRIVE_BUILDER_ID, if any
+  bool www_data_exists = false;             // Debian's web server account
+  std::string mod_wsgi_python;              // "3.11": the Python mod_wsgi.so links, "" unknown
+  std::string venv_python;                  // "3.11": from $APP_ROOT/pyvenv.cfg, "" none/unknown
 };
 
 // Looks at the real machine: the Apache binary (apache2 on PATH, then

@@ -40,10 +40,12 @@ struct NamedEntry {
 NamedEntry named_entry(const AppEnvironment& e) {
   const Settings& s = e.settings;
   NamedEntry n;
-  if (s.shell_file != "app.sh") n.script = s.shell_file, n.script_origin = "WARPDRIVE_SHELL_FILE";
+  if (s.shell_file != "app.sh")
+    n.script = s.shell_file, n.script_origin = "WARPDRIVE_SHELL_FILE";
   else if (e.env.is_set("APP_SCRIPT") && !e.env.get("APP_SCRIPT")->empty())
     n.script = *e.env.get("APP_SCRIPT"), n.script_origin = "APP_SCRIPT";
-  if (s.python_file != "app.py") n.file = s.python_file, n.file_origin = "WARPDRIVE_PYTHON_FILE";
+  if (s.python_file != "app.py")
+    n.file = s.python_file, n.file_origin = "WARPDRIVE_PYTHON_FILE";
   else if (e.env.is_set("APP_FILE") && !e.env.get("APP_FILE")->empty())
     n.file = *e.env.get("APP_FILE"), n.file_origin = "APP_FILE";
   if (e.env.is_set("APP_MODULE") && !e.env.get("APP_MODULE")->empty() && s.wsgi_module == "wsgi" &&
@@ -92,8 +94,8 @@ Status add_configured_static(const Settings& s, Detection& d) {
   if (url.front() != '/') url.insert(url.begin(), '/');
   if (url.back() != '/') url.push_back('/');
   d.statics.push_back({url, root});
-  d.notes.push_back(fmt::format("static files: {} from {} ({}/{})", url, root.string(), s.static_url_name,
-                                s.static_root_name));
+  d.notes.push_back(
+      fmt::format("static files: {} from {} ({}/{})", url, root.string(), s.static_url_name, s.static_root_name));
   return {};
 }
 
@@ -125,8 +127,9 @@ Result<bool> decide_protocol(const AppEnvironment& e, Detection& d, DetectDepth 
   t.callable = a.callable;
   t.asgi = a.protocol == "asgi";
   t.kind = a.kind;
-  d.notes.push_back(fmt::format("{}:{} is {} application: {}, {}{}", t.module, t.callable, t.asgi ? "an ASGI" : "a WSGI",
-                                a.kind, a.why, a.cached ? " (inspected by an earlier start; the file is unchanged)" : ""));
+  d.notes.push_back(fmt::format("{}:{} is {} application: {}, {}{}", t.module, t.callable,
+                                t.asgi ? "an ASGI" : "a WSGI", a.kind, a.why,
+                                a.cached ? " (inspected by an earlier start; the file is unchanged)" : ""));
   return true;
 }
 
@@ -154,12 +157,13 @@ bool django_settings_mention_asgi(const AppEnvironment& e) {
 Result<DjangoFacts> django_facts(const AppEnvironment& e, Detection& d) {
   WD_ASSIGN(auto record, load_build_record(e.settings.app_root));
   if (record && record->django) {
-    d.notes.push_back(fmt::format("Django settings from the build record {}",
-                                  build_record_path(e.settings.app_root).string()));
+    d.notes.push_back(
+        fmt::format("Django settings from the build record {}", build_record_path(e.settings.app_root).string()));
     return *record->django;
   }
-  d.notes.push_back("no build record with Django's settings: read them by importing the project "
-                    "(warpdrive build records them, so start does not have to)");
+  d.notes.push_back(
+      "no build record with Django's settings: read them by importing the project "
+      "(warpdrive build records them, so start does not have to)");
   return introspect_django(e);
 }
 
@@ -189,8 +193,8 @@ Status detect_django(const AppEnvironment& e, Detection& d, DetectDepth depth) {
   std::string_view wsgi = facts.wsgi_application;
   size_t dot = wsgi.rfind('.');
   if (dot == std::string_view::npos || !is_dotted_name(wsgi))
-    return make_error(fmt::format("Django's WSGI_APPLICATION is '{}', not a dotted path such as mysite.wsgi.application",
-                                  wsgi));
+    return make_error(
+        fmt::format("Django's WSGI_APPLICATION is '{}', not a dotted path such as mysite.wsgi.application", wsgi));
   d.kind = AppKind::django;
   if (django_wants_asgi(s, !facts.asgi_application.empty())) {
     std::string spec = facts.asgi_application;
@@ -231,9 +235,10 @@ Status detect_django(const AppEnvironment& e, Detection& d, DetectDepth depth) {
   } else if (facts.static_root.empty()) {
     d.notes.push_back("Django sets no STATIC_ROOT: no static files served");
   } else if (!is_dir(facts.static_root)) {
-    d.warnings.push_back(fmt::format("Django's STATIC_ROOT {} does not exist (collectstatic has not run; warpdrive "
-                                     "build runs it): static files are not served",
-                                     facts.static_root));
+    d.warnings.push_back(
+        fmt::format("Django's STATIC_ROOT {} does not exist (collectstatic has not run; warpdrive "
+                    "build runs it): static files are not served",
+                    facts.static_root));
   } else {
     if (url.front() != '/') url.insert(url.begin(), '/');
     if (url.back() != '/') url.push_back('/');
@@ -254,9 +259,10 @@ Status detect_app_module(const AppEnvironment& e, const std::string& spec_text, 
   if (!named) d.target->callable.clear();
   WD_ASSIGN(bool found, decide_protocol(e, d, depth, !named, "application"));
   if (!found)
-    return make_error(fmt::format("APP_MODULE names module {} ({}), which holds no ASGI application object and no "
-                                  "WSGI `application`: name it as APP_MODULE={}:NAME",
-                                  spec.first, d.target->script.string(), spec.first));
+    return make_error(
+        fmt::format("APP_MODULE names module {} ({}), which holds no ASGI application object and no "
+                    "WSGI `application`: name it as APP_MODULE={}:NAME",
+                    spec.first, d.target->script.string(), spec.first));
   d.kind = d.target->asgi ? AppKind::asgi : AppKind::wsgi;
   d.notes.push_back(fmt::format("{} application {}:{} (APP_MODULE)", d.target->asgi ? "ASGI" : "WSGI", spec.first,
                                 d.target->callable));
@@ -275,9 +281,10 @@ Result<bool> detect_asgi_module(const AppEnvironment& e, Detection& d, DetectDep
   auto script = find_module_file({s.app_home}, s.asgi_module);
   if (!script) {
     if (s.asgi_module != "asgi")
-      return make_error(fmt::format("the ASGI module '{}' was not found: no {} (set WARPDRIVE_ASGI_MODULE_NAME or "
-                                    "APP_MODULE=module:callable)",
-                                    s.asgi_module, module_files_text(s.app_home, s.asgi_module)));
+      return make_error(
+          fmt::format("the ASGI module '{}' was not found: no {} (set WARPDRIVE_ASGI_MODULE_NAME or "
+                      "APP_MODULE=module:callable)",
+                      s.asgi_module, module_files_text(s.app_home, s.asgi_module)));
     return false;
   }
   bool named = s.asgi_callable != "application";
@@ -285,9 +292,10 @@ Result<bool> detect_asgi_module(const AppEnvironment& e, Detection& d, DetectDep
   WD_ASSIGN(bool found, decide_protocol(e, d, depth, !named, s.asgi_callable));
   if (depth == DetectDepth::files) d.target->asgi = true;  // the module named for ASGI
   if (!found)
-    return make_error(fmt::format("{} holds no ASGI application object (and no `{}`): define one at module level, or "
-                                  "set WARPDRIVE_ASGI_CALLABLE_OBJECT",
-                                  script->string(), s.asgi_callable));
+    return make_error(
+        fmt::format("{} holds no ASGI application object (and no `{}`): define one at module level, or "
+                    "set WARPDRIVE_ASGI_CALLABLE_OBJECT",
+                    script->string(), s.asgi_callable));
   d.kind = d.target->asgi ? AppKind::asgi : AppKind::wsgi;
   WD_TRY(add_configured_static(s, d));
   return true;
@@ -303,8 +311,8 @@ Result<bool> detect_asgi_candidate(const AppEnvironment& e, Detection& d, Detect
   WD_ASSIGN(bool found, decide_protocol(e, d, depth, true, ""));
   if (!found || !d.target->asgi) {
     d.target.reset();
-    d.notes.push_back(fmt::format("{} imports an ASGI framework but holds no module-level ASGI application object",
-                                  script.string()));
+    d.notes.push_back(
+        fmt::format("{} imports an ASGI framework but holds no module-level ASGI application object", script.string()));
     return false;
   }
   d.kind = AppKind::asgi;
@@ -348,9 +356,10 @@ Result<bool> detect_gunicorn_config(const AppEnvironment& e, Detection& d) {
   }
   std::string server(server_name(s.server_type));
   if (!app.literal) {
-    d.warnings.push_back(fmt::format("{} sets wsgi_app to an expression only gunicorn can evaluate; the server is {}, "
-                                     "so it is not used",
-                                     config->string(), server));
+    d.warnings.push_back(
+        fmt::format("{} sets wsgi_app to an expression only gunicorn can evaluate; the server is {}, "
+                    "so it is not used",
+                    config->string(), server));
     return false;
   }
   WD_ASSIGN(auto spec, split_app_spec(*app.literal, fmt::format("wsgi_app in {}", config->string())));
@@ -373,9 +382,10 @@ Result<bool> detect_project_module(const AppEnvironment& e, Detection& d) {
   }
   d.target = WsgiTarget{*name, "application", *script, false, ""};
   d.kind = AppKind::wsgi;
-  d.notes.push_back(fmt::format("WSGI application {}:application: the module named like the project "
-                                "(as the OpenShift Python builder serves it)",
-                                *name));
+  d.notes.push_back(
+      fmt::format("WSGI application {}:application: the module named like the project "
+                  "(as the OpenShift Python builder serves it)",
+                  *name));
   WD_TRY(add_configured_static(e.settings, d));
   return true;
 }
@@ -391,9 +401,10 @@ Result<bool> detect_wsgi_module(const AppEnvironment& e, Detection& d, bool requ
   if (!script) {
     // Naming a module explicitly and not having it is an error even in auto mode.
     if (required || s.wsgi_module != "wsgi")
-      return make_error(fmt::format("the WSGI module '{}' was not found: no {} (set WARPDRIVE_WSGI_MODULE_NAME or "
-                                    "APP_MODULE=module:callable)",
-                                    s.wsgi_module, module_files_text(s.app_home, s.wsgi_module)));
+      return make_error(
+          fmt::format("the WSGI module '{}' was not found: no {} (set WARPDRIVE_WSGI_MODULE_NAME or "
+                      "APP_MODULE=module:callable)",
+                      s.wsgi_module, module_files_text(s.app_home, s.wsgi_module)));
     return false;
   }
   d.target = WsgiTarget{s.wsgi_module, s.wsgi_callable, *script, false, ""};
@@ -430,7 +441,8 @@ Result<bool> detect_shell(const AppEnvironment& e, Detection& d, const std::stri
   return true;
 }
 
-Result<bool> detect_python(const AppEnvironment& e, Detection& d, const std::string& name, const std::string& required) {
+Result<bool> detect_python(const AppEnvironment& e, Detection& d, const std::string& name,
+                           const std::string& required) {
   auto path = find_app_file(e.settings, name);
   if (!path || !is_file(*path)) {
     if (!required.empty())
@@ -523,9 +535,8 @@ Status choose_server(const AppEnvironment& e, const NamedEntry& named, Detection
   }
   const ServerInfo& chosen = server_info(s.server_type);
   if (d.target && d.target->asgi) {
-    std::string what = d.target->module.empty()
-                           ? std::string("the application")
-                           : fmt::format("{}:{}", d.target->module, d.target->callable);
+    std::string what = d.target->module.empty() ? std::string("the application")
+                                                : fmt::format("{}:{}", d.target->module, d.target->callable);
     std::string kind = d.target->kind.empty() ? "ASGI" : d.target->kind;
     if (!server_chosen(s)) {
       d.server = kDefaultAsgiServer;
@@ -534,34 +545,43 @@ Status choose_server(const AppEnvironment& e, const NamedEntry& named, Detection
       return {};
     }
     if (!chosen.serves_asgi)
-      return make_error(fmt::format("{} is an ASGI application ({}), which {} cannot serve ({}: {}); set "
-                                    "WARPDRIVE_SERVER_TYPE or .warpdrive/server_type to an ASGI server: {}",
-                                    what, kind, chosen.name, s.server_type_origin.text(),
-                                    "it speaks only WSGI", server_names(ServerFilter::asgi)));
+      return make_error(
+          fmt::format("{} is an ASGI application ({}), which {} cannot serve ({}: {}); set "
+                      "WARPDRIVE_SERVER_TYPE or .warpdrive/server_type to an ASGI server: {}",
+                      what, kind, chosen.name, s.server_type_origin.text(), "it speaks only WSGI",
+                      server_names(ServerFilter::asgi)));
     d.server = s.server_type;
-    d.server_reason = fmt::format("{} (server type from the {}), serving ASGI", chosen.name, s.server_type_origin.text());
+    d.server_reason =
+        fmt::format("{} (server type from the {}), serving ASGI", chosen.name, s.server_type_origin.text());
     return {};
   }
   if (d.target && !chosen.serves_wsgi && server_chosen(s))
-    return make_error(fmt::format("{}:{} is a WSGI application, which {} cannot serve ({}: it speaks only ASGI); "
-                                  "set WARPDRIVE_SERVER_TYPE or .warpdrive/server_type to a WSGI server: {}",
-                                  d.target->module, d.target->callable, chosen.name, s.server_type_origin.text(),
-                                  server_names(ServerFilter::wsgi)));
+    return make_error(
+        fmt::format("{}:{} is a WSGI application, which {} cannot serve ({}: it speaks only ASGI); "
+                    "set WARPDRIVE_SERVER_TYPE or .warpdrive/server_type to a WSGI server: {}",
+                    d.target->module, d.target->callable, chosen.name, s.server_type_origin.text(),
+                    server_names(ServerFilter::wsgi)));
   // Configured the OpenShift builder's way: it always runs gunicorn.
   std::string sclorg;
-  if (d.app_in_server_config) sclorg = "wsgi_app in " + d.server_config.string();
-  else if (named.module) sclorg = "APP_MODULE";
-  else if (e.env.is_set("APP_CONFIG")) sclorg = "APP_CONFIG";
-  else if (e.env.is_set("GUNICORN_CMD_ARGS")) sclorg = "GUNICORN_CMD_ARGS";
+  if (d.app_in_server_config)
+    sclorg = "wsgi_app in " + d.server_config.string();
+  else if (named.module)
+    sclorg = "APP_MODULE";
+  else if (e.env.is_set("APP_CONFIG"))
+    sclorg = "APP_CONFIG";
+  else if (e.env.is_set("GUNICORN_CMD_ARGS"))
+    sclorg = "GUNICORN_CMD_ARGS";
   if (!sclorg.empty() && s.server_type_origin.kind == SettingOrigin::fallback) {
     d.server = ServerId::gunicorn;
-    d.server_reason = fmt::format("gunicorn: the application is set up for the OpenShift Python builder ({}), "
-                                  "which runs gunicorn, and no server type is set",
-                                  sclorg);
+    d.server_reason = fmt::format(
+        "gunicorn: the application is set up for the OpenShift Python builder ({}), "
+        "which runs gunicorn, and no server type is set",
+        sclorg);
     return {};
   }
   d.server = s.server_type;
-  d.server_reason = fmt::format("{} (server type from the {})", server_name(s.server_type), s.server_type_origin.text());
+  d.server_reason =
+      fmt::format("{} (server type from the {})", server_name(s.server_type), s.server_type_origin.text());
   return {};
 }
 
@@ -571,9 +591,10 @@ Result<Detection> detect_kind(const AppEnvironment& e, const NamedEntry& named, 
   switch (s.deploy_mode) {
     case DeployMode::full_control:
       d.kind = AppKind::full_control;
-      d.notes.push_back(fmt::format("deploy mode {}: full control; warpdrive adds only the bind and log options, the "
-                                    "rest comes from .warpdrive/server_args",
-                                    s.deploy_mode_name()));
+      d.notes.push_back(
+          fmt::format("deploy mode {}: full control; warpdrive adds only the bind and log options, the "
+                      "rest comes from .warpdrive/server_args",
+                      s.deploy_mode_name()));
       return d;
     case DeployMode::shell:
       WD_TRY(detect_shell(e, d, named.script.value_or("app.sh"), "deploy mode shell"));
@@ -583,9 +604,10 @@ Result<Detection> detect_kind(const AppEnvironment& e, const NamedEntry& named, 
       return d;
     case DeployMode::django:
       if (!is_django_project(s))
-        return make_error(fmt::format("deploy mode django: no Django project in {} (no manage.py that mentions "
-                                      "DJANGO_SETTINGS_MODULE)",
-                                      s.app_home.string()));
+        return make_error(
+            fmt::format("deploy mode django: no Django project in {} (no manage.py that mentions "
+                        "DJANGO_SETTINGS_MODULE)",
+                        s.app_home.string()));
       WD_TRY(detect_django(e, d, depth));
       return d;
     case DeployMode::automatic:
@@ -611,9 +633,10 @@ Result<Detection> detect_kind(const AppEnvironment& e, const NamedEntry& named, 
       if (app_py && is_file(*app_py)) {
         if (source_has_main_block(source_text(*app_py))) {
           if (source_suggests_asgi(source_text(*app_py)))
-            d.notes.push_back(fmt::format("{} has an `if __name__ == \"__main__\":` block: run as a program, not "
-                                          "served as an ASGI application (remove the block to serve it)",
-                                          app_py->string()));
+            d.notes.push_back(
+                fmt::format("{} has an `if __name__ == \"__main__\":` block: run as a program, not "
+                            "served as an ASGI application (remove the block to serve it)",
+                            app_py->string()));
         } else {
           WD_ASSIGN(bool asgi, detect_asgi_candidate(e, d, depth, *app_py, "app"));
           if (asgi) return d;
@@ -687,7 +710,8 @@ Result<std::optional<std::string>> project_module_name(const AppEnvironment& e) 
     bool metadata = false;
     for (std::string line; std::getline(in, line);) {
       std::string t = trim(line);
-      if (!t.empty() && t.front() == '[') metadata = t == "[metadata]";
+      if (!t.empty() && t.front() == '[')
+        metadata = t == "[metadata]";
       else if (metadata && t.rfind("name", 0) == 0) {
         std::string rest = trim(std::string_view(t).substr(4));
         if (!rest.empty() && (rest[0] == '=' || rest[0] == ':')) {

@@ -32,14 +32,14 @@ enum class DetectDepth { files, full };
 
 struct Detection {
   AppKind kind = AppKind::default_page;
-  fs::path file;        // shell, python: the file; procfile: the Procfile
-  std::string command;  // procfile: the web: command line
+  fs::path file;                     // shell, python: the file; procfile: the Procfile
+  std::string command;               // procfile: the web: command line
   std::optional<WsgiTarget> target;  // wsgi, django (none for default_page: start adds the page)
   std::vector<StaticMount> statics;
-  bool app_in_server_config = false;  // gunicorn.conf.py sets wsgi_app and the server is gunicorn
-  fs::path server_config;             // that gunicorn.conf.py
-  std::optional<ServerId> server;     // the server that runs it; none: the app runs itself
-  std::string server_reason;          // why that server (or none), for --dry-run and build
+  bool app_in_server_config = false;                     // gunicorn.conf.py sets wsgi_app and the server is gunicorn
+  fs::path server_config;                                // that gunicorn.conf.py
+  std::optional<ServerId> server;                        // the server that runs it; none: the app runs itself
+  std::string server_reason;                             // why that server (or none), for --dry-run and build
   std::vector<std::pair<std::string, std::string>> env;  // variables the app needs set when it runs
   std::vector<std::string> notes;
   std::vector<std::string> warnings;

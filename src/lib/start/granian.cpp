@@ -41,9 +41,9 @@ Result<LaunchPlan> plan_granian(const ServerInput& input) {
       plan.workers = input.workers;
     }
     if (!start.user_processes)
-      plan.notes.push_back(sizing_note(input.workers, asgi ? fmt::format("{} processes x 1 event loop", start.processes)
-                                                           : fmt::format("{} processes x {} threads", start.processes,
-                                                                         input.workers.threads)));
+      plan.notes.push_back(sizing_note(
+          input.workers, asgi ? fmt::format("{} processes x 1 event loop", start.processes)
+                              : fmt::format("{} processes x {} threads", start.processes, input.workers.threads)));
     if (!has_option(user, {"--workers-kill-timeout"})) {
       plan.argv.push_back("--workers-kill-timeout");
       plan.argv.push_back("2");

@@ -7,8 +7,8 @@
 
 #include "embedded.hpp"
 
-#include "start/server_args.hpp"
 #include "start/python_server.hpp"
+#include "start/server_args.hpp"
 
 namespace wd {
 
@@ -47,8 +47,7 @@ Result<LaunchPlan> plan_gunicorn(const ServerInput& input) {
   if (e.env.is_set("APP_CONFIG")) {
     fs::path config = *e.env.get("APP_CONFIG");
     if (config.is_relative()) config = s.app_home / config;
-    if (!is_file(config))
-      return make_error(fmt::format("APP_CONFIG names {}, which is not a file", config.string()));
+    if (!is_file(config)) return make_error(fmt::format("APP_CONFIG names {}, which is not a file", config.string()));
     plan.argv.push_back("--config");
     plan.argv.push_back(config.string());
     plan.notes.push_back(fmt::format("gunicorn configuration: {} (APP_CONFIG)", config.string()));
@@ -69,9 +68,10 @@ Result<LaunchPlan> plan_gunicorn(const ServerInput& input) {
   if (config_mode) {
     plan.env_additions.set("PORT", s.http_port_text());
     if (!input.full_control) plan.env_additions.set("WEB_CONCURRENCY", std::to_string(w.processes));
-    plan.notes.push_back(fmt::format("the configuration file's settings win; warpdrive's defaults apply through "
-                                     "PORT={} (bind 0.0.0.0:{}) and WEB_CONCURRENCY={} (workers)",
-                                     s.http_port, s.http_port, w.processes));
+    plan.notes.push_back(
+        fmt::format("the configuration file's settings win; warpdrive's defaults apply through "
+                    "PORT={} (bind 0.0.0.0:{}) and WEB_CONCURRENCY={} (workers)",
+                    s.http_port, s.http_port, w.processes));
   } else {
     // nss_wrapper (an arbitrary UID whose /etc/passwd is read-only) makes
     // gunicorn's workers die in os.initgroups(); a tiny config file of

@@ -6,8 +6,8 @@
 #include <sys/types.h>
 
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "env_vars.hpp"
@@ -56,20 +56,20 @@ struct GeneratedFile {
 // What a server planner gets.
 struct ServerInput {
   const AppEnvironment* environment = nullptr;  // settings and the full environment
-  std::string server;                        // mod_wsgi, gunicorn, ..., granian
-  bool full_control = false;                 // deploy mode named the server: bind/log + server_args only
-  std::optional<WsgiTarget> target;          // none: serve the built-in default page
+  std::string server;                           // mod_wsgi, gunicorn, ..., granian
+  bool full_control = false;                    // deploy mode named the server: bind/log + server_args only
+  std::optional<WsgiTarget> target;             // none: serve the built-in default page
   std::vector<StaticMount> statics;
-  std::vector<std::string> server_args;      // .warpdrive/server_args, variables expanded
+  std::vector<std::string> server_args;  // .warpdrive/server_args, variables expanded
   WorkerSizing workers;
-  bool app_in_server_config = false;         // gunicorn.conf.py sets wsgi_app: gunicorn loads the app itself
-  fs::path server_config;                    // that gunicorn.conf.py
+  bool app_in_server_config = false;  // gunicorn.conf.py sets wsgi_app: gunicorn loads the app itself
+  fs::path server_config;             // that gunicorn.conf.py
 };
 
 // The launch: exec argv in cwd with env (= the deploy environment plus additions).
 struct LaunchPlan {
-  std::string mode;     // shell, python, wsgi, django, or the server name (full control)
-  std::string server;   // empty for shell and python modes
+  std::string mode;    // shell, python, wsgi, django, or the server name (full control)
+  std::string server;  // empty for shell and python modes
   std::vector<std::string> argv;
   fs::path cwd;
   EnvVars env_additions;             // set on top of the deploy environment
@@ -81,8 +81,8 @@ struct LaunchPlan {
   // prefork MPM does): run it in a process group of its own under warpdrive's
   // init loop, so that it cannot signal the shell or script that started it.
   bool own_process_group = false;
-  std::vector<std::string> notes;    // what was chosen and why, one line each
-  std::vector<std::string> warnings; // printed as warnings (e.g. a $(...) in server_args that is not run)
+  std::vector<std::string> notes;       // what was chosen and why, one line each
+  std::vector<std::string> warnings;    // printed as warnings (e.g. a $(...) in server_args that is not run)
   std::optional<WorkerSizing> workers;  // the sizing the server got, when it runs one
   // A file the server's processes write to when the application failed to
   // import but the server keeps running (mod_wsgi's daemon processes answer

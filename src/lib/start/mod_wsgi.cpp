@@ -199,35 +199,62 @@ constexpr std::string_view kExpressOnly =
     "it needs mod_wsgi-express itself; add mod_wsgi to the app's requirements and warpdrive runs "
     "`mod_wsgi-express start-server` with the same server_args";
 constexpr std::array kRefused = {
-    Refusal{"server-root", kOwnRoot},        Refusal{"pid-file", kOwnRoot},
-    Refusal{"log-directory", kOwnRoot},      Refusal{"socket-prefix", kOwnRoot},
-    Refusal{"httpd-executable", kOwnRoot},   Refusal{"modules-directory", kOwnRoot},
-    Refusal{"mime-types", kOwnRoot},         Refusal{"error-log-name", kOwnRoot},
-    Refusal{"access-log-name", kOwnRoot},    Refusal{"startup-log-name", kOwnRoot},
-    Refusal{"rotate-logs", kOwnRoot},        Refusal{"max-log-size", kOwnRoot},
-    Refusal{"rotatelogs-executable", kOwnRoot}, Refusal{"envvars-script", kOwnRoot},
-    Refusal{"setup-only", kOwnRoot},         Refusal{"https-port", kTls},
-    Refusal{"ssl-port", kTls},               Refusal{"ssl-certificate-file", kTls},
-    Refusal{"ssl-certificate-key-file", kTls}, Refusal{"ssl-certificate", kTls},
-    Refusal{"ssl-ca-certificate-file", kTls}, Refusal{"ssl-verify-client", kTls},
-    Refusal{"ssl-certificate-chain-file", kTls}, Refusal{"ssl-environment", kTls},
-    Refusal{"https-only", kTls},             Refusal{"hsts-policy", kTls},
-    Refusal{"http2", kTls},                  Refusal{"embedded-mode", kExpressOnly},
-    Refusal{"debug-mode", kExpressOnly},     Refusal{"enable-debugger", kExpressOnly},
-    Refusal{"debugger-startup", kExpressOnly}, Refusal{"enable-coverage", kExpressOnly},
-    Refusal{"enable-profiler", kExpressOnly}, Refusal{"enable-recorder", kExpressOnly},
-    Refusal{"enable-gdb", kExpressOnly},     Refusal{"enable-docs", kExpressOnly},
-    Refusal{"proxy-mount-point", kExpressOnly}, Refusal{"proxy-url-alias", kExpressOnly},
-    Refusal{"proxy-virtual-host", kExpressOnly}, Refusal{"with-cgi", kExpressOnly},
-    Refusal{"with-php5", kExpressOnly},      Refusal{"service-script", kExpressOnly},
-    Refusal{"host-access-script", kExpressOnly}, Refusal{"auth-user-script", kExpressOnly},
-    Refusal{"auth-group-script", kExpressOnly}, Refusal{"add-handler", kExpressOnly},
-    Refusal{"application-group", kExpressOnly}, Refusal{"process-group", kExpressOnly},
-    Refusal{"server-metrics", kExpressOnly}, Refusal{"enable-telemetry", kExpressOnly},
-    Refusal{"telemetry-service", kExpressOnly}, Refusal{"rewrite-rules", kExpressOnly},
-    Refusal{"document-root", "the generated configuration serves static files with --url-alias; a document "
-                             "root that falls back to the application needs mod_wsgi-express (add mod_wsgi to "
-                             "the app's requirements)"},
+    Refusal{"server-root", kOwnRoot},
+    Refusal{"pid-file", kOwnRoot},
+    Refusal{"log-directory", kOwnRoot},
+    Refusal{"socket-prefix", kOwnRoot},
+    Refusal{"httpd-executable", kOwnRoot},
+    Refusal{"modules-directory", kOwnRoot},
+    Refusal{"mime-types", kOwnRoot},
+    Refusal{"error-log-name", kOwnRoot},
+    Refusal{"access-log-name", kOwnRoot},
+    Refusal{"startup-log-name", kOwnRoot},
+    Refusal{"rotate-logs", kOwnRoot},
+    Refusal{"max-log-size", kOwnRoot},
+    Refusal{"rotatelogs-executable", kOwnRoot},
+    Refusal{"envvars-script", kOwnRoot},
+    Refusal{"setup-only", kOwnRoot},
+    Refusal{"https-port", kTls},
+    Refusal{"ssl-port", kTls},
+    Refusal{"ssl-certificate-file", kTls},
+    Refusal{"ssl-certificate-key-file", kTls},
+    Refusal{"ssl-certificate", kTls},
+    Refusal{"ssl-ca-certificate-file", kTls},
+    Refusal{"ssl-verify-client", kTls},
+    Refusal{"ssl-certificate-chain-file", kTls},
+    Refusal{"ssl-environment", kTls},
+    Refusal{"https-only", kTls},
+    Refusal{"hsts-policy", kTls},
+    Refusal{"http2", kTls},
+    Refusal{"embedded-mode", kExpressOnly},
+    Refusal{"debug-mode", kExpressOnly},
+    Refusal{"enable-debugger", kExpressOnly},
+    Refusal{"debugger-startup", kExpressOnly},
+    Refusal{"enable-coverage", kExpressOnly},
+    Refusal{"enable-profiler", kExpressOnly},
+    Refusal{"enable-recorder", kExpressOnly},
+    Refusal{"enable-gdb", kExpressOnly},
+    Refusal{"enable-docs", kExpressOnly},
+    Refusal{"proxy-mount-point", kExpressOnly},
+    Refusal{"proxy-url-alias", kExpressOnly},
+    Refusal{"proxy-virtual-host", kExpressOnly},
+    Refusal{"with-cgi", kExpressOnly},
+    Refusal{"with-php5", kExpressOnly},
+    Refusal{"service-script", kExpressOnly},
+    Refusal{"host-access-script", kExpressOnly},
+    Refusal{"auth-user-script", kExpressOnly},
+    Refusal{"auth-group-script", kExpressOnly},
+    Refusal{"add-handler", kExpressOnly},
+    Refusal{"application-group", kExpressOnly},
+    Refusal{"process-group", kExpressOnly},
+    Refusal{"server-metrics", kExpressOnly},
+    Refusal{"enable-telemetry", kExpressOnly},
+    Refusal{"telemetry-service", kExpressOnly},
+    Refusal{"rewrite-rules", kExpressOnly},
+    Refusal{"document-root",
+            "the generated configuration serves static files with --url-alias; a document "
+            "root that falls back to the application needs mod_wsgi-express (add mod_wsgi to "
+            "the app's requirements)"},
 };
 
 // Accepted in server_args and ignored: warpdrive always does what they ask.
@@ -252,8 +279,7 @@ struct Source {
   std::string_view option;
   std::string label() const { return env ? env_name(option) : fmt::format("server_args --{}", option); }
   std::string with(std::string_view value) const {
-    return env ? fmt::format("{}='{}'", env_name(option), value)
-               : fmt::format("server_args --{} '{}'", option, value);
+    return env ? fmt::format("{}='{}'", env_name(option), value) : fmt::format("server_args --{} '{}'", option, value);
   }
 };
 
@@ -282,9 +308,10 @@ Result<double> parse_fraction(std::string_view value, const Source& src) {
     }
   }
   if (!ok || used != text.size() || d < 0 || d > 1)
-    return make_error(fmt::format("{}: expected a fraction between 0 and 1 (of the maximum number "
-                                  "of clients), e.g. 0.2",
-                                  src.with(value)));
+    return make_error(
+        fmt::format("{}: expected a fraction between 0 and 1 (of the maximum number "
+                    "of clients), e.g. 0.2",
+                    src.with(value)));
   return d;
 }
 
@@ -297,9 +324,9 @@ bool env_flag(std::string_view value) {
 }
 
 constexpr std::array<std::string_view, 3> kMpms = {"prefork", "event", "worker"};
-constexpr std::array<std::string_view, 16> kLogLevels = {
-    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug",
-    "trace1", "trace2", "trace3", "trace4", "trace5", "trace6", "trace7", "trace8"};
+constexpr std::array<std::string_view, 16> kLogLevels = {"emerg",  "alert",  "crit",   "error",  "warn",   "notice",
+                                                         "info",   "debug",  "trace1", "trace2", "trace3", "trace4",
+                                                         "trace5", "trace6", "trace7", "trace8"};
 
 template <size_t N>
 bool one_of(std::string_view v, const std::array<std::string_view, N>& list) {
@@ -318,58 +345,102 @@ Status apply_option(Options& o, const OptionSpec& spec, const std::string& value
   if (spec.kind == Kind::count || spec.kind == Kind::number) {
     WD_ASSIGN(long long v, parse_whole(value, spec.kind == Kind::count ? 1 : 0, src));
     int i = static_cast<int>(v);
-    if (n == "processes") o.processes = i;
-    else if (n == "threads") o.threads = i;
-    else if (n == "max-clients") o.max_clients = i;
-    else if (n == "limit-request-body") o.limit_request_body = v;
-    else if (n == "maximum-requests") o.maximum_requests = i;
-    else if (n == "inactivity-timeout") o.inactivity_timeout = i;
-    else if (n == "request-timeout") o.request_timeout = i;
-    else if (n == "connect-timeout") o.connect_timeout = i;
-    else if (n == "socket-timeout") o.socket_timeout = i;
-    else if (n == "queue-timeout") o.queue_timeout = i;
-    else if (n == "header-timeout") o.header_timeout = i;
-    else if (n == "header-max-timeout") o.header_max_timeout = i;
-    else if (n == "header-min-rate") o.header_min_rate = i;
-    else if (n == "body-timeout") o.body_timeout = i;
-    else if (n == "body-max-timeout") o.body_max_timeout = i;
-    else if (n == "body-min-rate") o.body_min_rate = i;
-    else if (n == "server-backlog") o.server_backlog = i;
-    else if (n == "daemon-backlog") o.daemon_backlog = i;
-    else if (n == "startup-timeout") o.startup_timeout = i;
-    else if (n == "deadlock-timeout") o.deadlock_timeout = i;
-    else if (n == "graceful-timeout") o.graceful_timeout = i;
-    else if (n == "shutdown-timeout") o.shutdown_timeout = i;
-    else if (n == "eviction-timeout") o.eviction_timeout = i;
-    else if (n == "restart-interval") o.restart_interval = i;
-    else if (n == "cpu-time-limit") o.cpu_time_limit = i;
-    else if (n == "memory-limit") o.memory_limit = v;
-    else if (n == "send-buffer-size") o.send_buffer_size = i;
-    else if (n == "receive-buffer-size") o.receive_buffer_size = i;
-    else if (n == "header-buffer-size") o.header_buffer_size = i;
-    else if (n == "response-buffer-size") o.response_buffer_size = i;
-    else if (n == "response-socket-timeout") o.response_socket_timeout = i;
-    else if (n == "keep-alive-timeout") o.keep_alive_timeout = i;
+    if (n == "processes")
+      o.processes = i;
+    else if (n == "threads")
+      o.threads = i;
+    else if (n == "max-clients")
+      o.max_clients = i;
+    else if (n == "limit-request-body")
+      o.limit_request_body = v;
+    else if (n == "maximum-requests")
+      o.maximum_requests = i;
+    else if (n == "inactivity-timeout")
+      o.inactivity_timeout = i;
+    else if (n == "request-timeout")
+      o.request_timeout = i;
+    else if (n == "connect-timeout")
+      o.connect_timeout = i;
+    else if (n == "socket-timeout")
+      o.socket_timeout = i;
+    else if (n == "queue-timeout")
+      o.queue_timeout = i;
+    else if (n == "header-timeout")
+      o.header_timeout = i;
+    else if (n == "header-max-timeout")
+      o.header_max_timeout = i;
+    else if (n == "header-min-rate")
+      o.header_min_rate = i;
+    else if (n == "body-timeout")
+      o.body_timeout = i;
+    else if (n == "body-max-timeout")
+      o.body_max_timeout = i;
+    else if (n == "body-min-rate")
+      o.body_min_rate = i;
+    else if (n == "server-backlog")
+      o.server_backlog = i;
+    else if (n == "daemon-backlog")
+      o.daemon_backlog = i;
+    else if (n == "startup-timeout")
+      o.startup_timeout = i;
+    else if (n == "deadlock-timeout")
+      o.deadlock_timeout = i;
+    else if (n == "graceful-timeout")
+      o.graceful_timeout = i;
+    else if (n == "shutdown-timeout")
+      o.shutdown_timeout = i;
+    else if (n == "eviction-timeout")
+      o.eviction_timeout = i;
+    else if (n == "restart-interval")
+      o.restart_interval = i;
+    else if (n == "cpu-time-limit")
+      o.cpu_time_limit = i;
+    else if (n == "memory-limit")
+      o.memory_limit = v;
+    else if (n == "send-buffer-size")
+      o.send_buffer_size = i;
+    else if (n == "receive-buffer-size")
+      o.receive_buffer_size = i;
+    else if (n == "header-buffer-size")
+      o.header_buffer_size = i;
+    else if (n == "response-buffer-size")
+      o.response_buffer_size = i;
+    else if (n == "response-socket-timeout")
+      o.response_socket_timeout = i;
+    else if (n == "keep-alive-timeout")
+      o.keep_alive_timeout = i;
     return {};
   }
   if (spec.kind == Kind::fraction) {
     WD_ASSIGN(double d, parse_fraction(value, src));
-    if (n == "initial-workers") o.initial_workers = d;
-    else if (n == "minimum-spare-workers") o.minimum_spare_workers = d;
-    else if (n == "maximum-spare-workers") o.maximum_spare_workers = d;
+    if (n == "initial-workers")
+      o.initial_workers = d;
+    else if (n == "minimum-spare-workers")
+      o.minimum_spare_workers = d;
+    else if (n == "maximum-spare-workers")
+      o.maximum_spare_workers = d;
     return {};
   }
   if (spec.kind == Kind::flag) {
     bool on = src.env ? env_flag(value) : true;
-    if (n == "reload-on-changes") o.reload_on_changes = on;
-    else if (n == "access-log") o.access_log = on;
-    else if (n == "server-status") o.server_status = on;
-    else if (n == "enable-sendfile") o.enable_sendfile = on;
-    else if (n == "compress-responses") o.compress_responses = on;
-    else if (n == "allow-localhost") o.allow_localhost = on;
-    else if (n == "error-override") o.error_override = on;
-    else if (n == "chunked-request") o.chunked_request = on;
-    else if (n == "disable-reloading") o.disable_reloading = on;
+    if (n == "reload-on-changes")
+      o.reload_on_changes = on;
+    else if (n == "access-log")
+      o.access_log = on;
+    else if (n == "server-status")
+      o.server_status = on;
+    else if (n == "enable-sendfile")
+      o.enable_sendfile = on;
+    else if (n == "compress-responses")
+      o.compress_responses = on;
+    else if (n == "allow-localhost")
+      o.allow_localhost = on;
+    else if (n == "error-override")
+      o.error_override = on;
+    else if (n == "chunked-request")
+      o.chunked_request = on;
+    else if (n == "disable-reloading")
+      o.disable_reloading = on;
     return {};
   }
   // Kind::word
@@ -384,11 +455,11 @@ Status apply_option(Options& o, const OptionSpec& spec, const std::string& value
     o.log_level = value;
   } else if (n == "application-type") {
     if (value == "paste")
-      return make_error(fmt::format(
-          "{}: Paste Deploy configuration files are not supported (mod_wsgi-express loaded them "
-          "with the PasteDeploy package); write a WSGI module that calls "
-          "paste.deploy.loadapp() and point WARPDRIVE_WSGI_MODULE_NAME at it",
-          src.with(value)));
+      return make_error(
+          fmt::format("{}: Paste Deploy configuration files are not supported (mod_wsgi-express loaded them "
+                      "with the PasteDeploy package); write a WSGI module that calls "
+                      "paste.deploy.loadapp() and point WARPDRIVE_WSGI_MODULE_NAME at it",
+                      src.with(value)));
     if (value != "script" && value != "module" && value != "static")
       return make_error(fmt::format("{}: expected one of script, module, static", src.with(value)));
     o.application_type = value;
@@ -459,9 +530,11 @@ Status options_from_env(Options& o, const EnvVars& env, std::vector<std::string>
   for (const auto& [name, value] : env.vars()) {
     if (name.rfind("MOD_WSGI_", 0) != 0 || value.empty() || name == "MOD_WSGI_ENABLE_DEBUGGER") continue;
     std::string option;
-    for (char c : name.substr(9)) option += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char c : name.substr(9))
+      option += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const OptionSpec* spec = find_option(option);
-    if (!spec || !spec->from_env) notes.push_back(fmt::format("{} is not a mod_wsgi setting warpdrive knows; ignored", name));
+    if (!spec || !spec->from_env)
+      notes.push_back(fmt::format("{} is not a mod_wsgi setting warpdrive knows; ignored", name));
   }
   return {};
 }
@@ -511,26 +584,30 @@ Status options_from_args(Options& o, const std::vector<std::string>& args) {
     if (name == "error-document") {
       WD_ASSIGN(std::string status, take("STATUS and URL-PATH"));
       WD_ASSIGN(std::string url, take("URL-PATH after the status"));
-      bool digits = status.size() == 3 && std::all_of(status.begin(), status.end(), [](char c) { return c >= '0' && c <= '9'; });
+      bool digits =
+          status.size() == 3 && std::all_of(status.begin(), status.end(), [](char c) { return c >= '0' && c <= '9'; });
       if (!digits || status[0] < '4' || status[0] > '5')
-        return make_error(fmt::format("server_args --error-document '{}': expected an HTTP error status (400-599)", status));
+        return make_error(
+            fmt::format("server_args --error-document '{}': expected an HTTP error status (400-599)", status));
       if (url.empty() || url[0] != '/')
-        return make_error(fmt::format("server_args --error-document {} '{}': expected a URL path starting with /", status, url));
+        return make_error(
+            fmt::format("server_args --error-document {} '{}': expected a URL path starting with /", status, url));
       o.error_documents.emplace_back(status, url);
       continue;
     }
     for (const auto& r : kRefused)
       if (r.name == name)
-        return make_error(fmt::format("server_args --{}: not supported with the generated Apache configuration: {}",
-                                      name, r.why));
+        return make_error(
+            fmt::format("server_args --{}: not supported with the generated Apache configuration: {}", name, r.why));
     const OptionSpec* spec = find_option(name);
     if (!spec) {
       std::string names;
       for (const auto& s : kOptions) names += fmt::format("--{}, ", s.name);
-      return make_error(fmt::format("server_args: unknown mod_wsgi option '--{}'; warpdrive supports {}"
-                                    "--url-alias, --setenv, --error-document (and accepts --log-to-terminal, "
-                                    "--startup-log)",
-                                    name, names));
+      return make_error(
+          fmt::format("server_args: unknown mod_wsgi option '--{}'; warpdrive supports {}"
+                      "--url-alias, --setenv, --error-document (and accepts --log-to-terminal, "
+                      "--startup-log)",
+                      name, names));
     }
     if (spec->kind == Kind::flag) {
       if (inline_value) return make_error(fmt::format("server_args --{}: takes no value", name));
@@ -554,10 +631,10 @@ enum class AppType { module, script, static_files };
 
 struct Application {
   AppType type = AppType::module;
-  std::string module;     // module type: dotted name
-  fs::path script;        // script type: the file mod_wsgi loads
-  std::string callable;   // script and module types
-  fs::path directory;     // static type
+  std::string module;                  // module type: dotted name
+  fs::path script;                     // script type: the file mod_wsgi loads
+  std::string callable;                // script and module types
+  fs::path directory;                  // static type
   std::optional<fs::path> module_dir;  // module type: where the module's file is, when known
   bool default_page = false;
 };
@@ -575,7 +652,8 @@ bool is_module_name(std::string_view s) {
   size_t start = 0;
   while (true) {
     size_t dot = s.find('.', start);
-    if (!is_identifier(s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start))) return false;
+    if (!is_identifier(s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start)))
+      return false;
     if (dot == std::string_view::npos) return true;
     start = dot + 1;
   }
@@ -592,9 +670,12 @@ fs::path absolute_from(const fs::path& base, const std::string& p) {
 std::optional<fs::path> module_base(const std::string& module, const fs::path& script) {
   if (script.empty()) return std::nullopt;
   fs::path p = script.lexically_normal();
-  if (p.filename() == "__init__.py") p = p.parent_path();
-  else if (p.extension() == ".py") p.replace_extension();
-  else return std::nullopt;
+  if (p.filename() == "__init__.py")
+    p = p.parent_path();
+  else if (p.extension() == ".py")
+    p.replace_extension();
+  else
+    return std::nullopt;
   std::vector<std::string> parts;
   size_t start = 0;
   while (true) {
@@ -614,9 +695,12 @@ Result<Application> resolve_application(const ServerInput& input, const Options&
   Application app;
   const std::optional<WsgiTarget> target = input.full_control ? std::nullopt : input.target;
   std::string type;
-  if (o.application_type) type = *o.application_type;
-  else if (o.entry_point) type = "script";  // mod_wsgi-express's default for an explicit entry point
-  else type = "module";
+  if (o.application_type)
+    type = *o.application_type;
+  else if (o.entry_point)
+    type = "script";  // mod_wsgi-express's default for an explicit entry point
+  else
+    type = "module";
 
   std::string callable_source = o.callable_object ? "MOD_WSGI_CALLABLE_OBJECT" : "WARPDRIVE_WSGI_CALLABLE_OBJECT";
   app.callable = o.callable_object.value_or(target ? target->callable : "application");
@@ -643,8 +727,8 @@ Result<Application> resolve_application(const ServerInput& input, const Options&
     app.module = o.entry_point ? *o.entry_point : target->module;
     std::string source = o.entry_point ? o.entry_point_source : "WARPDRIVE_WSGI_MODULE_NAME";
     if (!is_module_name(app.module))
-      return make_error(fmt::format("{} '{}' is not a Python module name (dotted names, e.g. mysite.wsgi)",
-                                    source, app.module));
+      return make_error(
+          fmt::format("{} '{}' is not a Python module name (dotted names, e.g. mysite.wsgi)", source, app.module));
     if (!o.entry_point) app.module_dir = module_base(app.module, target->script);
     return app;
   }
@@ -659,7 +743,8 @@ Result<Application> resolve_application(const ServerInput& input, const Options&
 // ---------------------------------------------------------------------------
 // Generated Python files.
 
-constexpr std::string_view kDefaultPage = R"PY(# Generated by warpdrive: the page Apache serves when no application was found.
+constexpr std::string_view kDefaultPage =
+    R"PY(# Generated by warpdrive: the page Apache serves when no application was found.
 _BODY = b"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>warpdrive is running</title></head>
 <body>
@@ -696,7 +781,8 @@ std::string handler_script(const Application& app) {
 // MOD_WSGI_RELOAD_ON_CHANGES: a thread in the daemon process that restarts
 // it (SIGINT, mod_wsgi's documented way to ask a daemon to restart) when a
 // loaded module's file changes.
-constexpr std::string_view kReloader = R"PY(# Generated by warpdrive: restarts this mod_wsgi daemon process when a loaded
+constexpr std::string_view kReloader =
+    R"PY(# Generated by warpdrive: restarts this mod_wsgi daemon process when a loaded
 # Python file changes (MOD_WSGI_RELOAD_ON_CHANGES).
 import os
 import signal
@@ -739,8 +825,8 @@ struct MpmSizing {
 MpmSizing size_mpm(const Options& o, int processes, int threads) {
   MpmSizing s;
   int capacity = processes * threads;
-  s.max_clients = o.max_clients ? std::max(*o.max_clients, capacity)
-                                : 10 + std::max(10, static_cast<int>(1.5 * capacity));
+  s.max_clients =
+      o.max_clients ? std::max(*o.max_clients, capacity) : 10 + std::max(10, static_cast<int>(1.5 * capacity));
   if (o.server_mpm == "prefork") {
     // In daemon mode a prefork child only relays a connection (about 1 MiB
     // of its own memory), and each keep-alive client holds one, so start
@@ -804,8 +890,8 @@ class Line {
 
 // The Apache account for a root start: WARPDRIVE_APACHE_USER / --user,
 // else the image's build user (WARPDRIVE_BUILDER_ID), else www-data.
-Result<std::pair<std::string, std::string>> apache_account(const Options& o, const EnvVars& env,
-                                                           const ApacheHost& host, uid_t builder_id) {
+Result<std::pair<std::string, std::string>> apache_account(const Options& o, const EnvVars& env, const ApacheHost& host,
+                                                           uid_t builder_id) {
   auto numeric = [](std::string v) {
     if (!v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) return "#" + v;
     return v;
@@ -817,18 +903,19 @@ Result<std::pair<std::string, std::string>> apache_account(const Options& o, con
   if (user) {
     user_value = numeric(*user);
     if (user_value == "root" || user_value == "#0")
-      return make_error(fmt::format("{}='{}': Apache refuses to serve requests as root; name an "
-                                    "unprivileged account",
-                                    user_source, *user));
+      return make_error(
+          fmt::format("{}='{}': Apache refuses to serve requests as root; name an "
+                      "unprivileged account",
+                      user_source, *user));
   } else if (host.builder_user) {
     user_value = *host.builder_user;
   } else if (host.www_data_exists) {
     user_value = "www-data";
   } else {
-    return make_error(fmt::format(
-        "running as root, Apache must switch to an unprivileged account, but neither the build "
-        "user (uid {}) nor www-data exists; set WARPDRIVE_APACHE_USER",
-        builder_id));
+    return make_error(
+        fmt::format("running as root, Apache must switch to an unprivileged account, but neither the build "
+                    "user (uid {}) nor www-data exists; set WARPDRIVE_APACHE_USER",
+                    builder_id));
   }
   std::optional<std::string> group = o.group ? o.group : env.get("WARPDRIVE_APACHE_GROUP");
   std::string group_value = group && !group->empty() ? numeric(*group) : "#0";
@@ -851,19 +938,22 @@ Result<ExpressChoice> choose_express(const Settings& settings, const EnvVars& en
   c.program = settings.app_root / "bin" / "mod_wsgi-express";
   bool present = is_file(c.program);
   std::string v;
-  for (char ch : env.get_or("WARPDRIVE_MOD_WSGI_EXPRESS", "")) v += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (char ch : env.get_or("WARPDRIVE_MOD_WSGI_EXPRESS", ""))
+    v += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   if (v.empty() || v == "auto") {
     c.use = present;
-    c.reason = present ? fmt::format("{} exists (the mod_wsgi package is installed in the virtualenv)", c.program.string())
-                       : fmt::format("no {} (the mod_wsgi package is not installed in the virtualenv)", c.program.string());
+    c.reason = present
+                   ? fmt::format("{} exists (the mod_wsgi package is installed in the virtualenv)", c.program.string())
+                   : fmt::format("no {} (the mod_wsgi package is not installed in the virtualenv)", c.program.string());
     return c;
   }
   if (v == "1" || v == "on" || v == "yes" || v == "true") {
     if (!present)
-      return make_error(fmt::format("WARPDRIVE_MOD_WSGI_EXPRESS='{}' asks for mod_wsgi-express, but {} does not exist; "
-                                    "add mod_wsgi to the app's requirements and run `warpdrive build` (it compiles "
-                                    "against Debian's apache2-dev)",
-                                    env.get_or("WARPDRIVE_MOD_WSGI_EXPRESS", ""), c.program.string()));
+      return make_error(
+          fmt::format("WARPDRIVE_MOD_WSGI_EXPRESS='{}' asks for mod_wsgi-express, but {} does not exist; "
+                      "add mod_wsgi to the app's requirements and run `warpdrive build` (it compiles "
+                      "against Debian's apache2-dev)",
+                      env.get_or("WARPDRIVE_MOD_WSGI_EXPRESS", ""), c.program.string()));
     c.use = true;
     c.reason = "WARPDRIVE_MOD_WSGI_EXPRESS asks for it";
     return c;
@@ -891,8 +981,8 @@ Result<LaunchPlan> plan_express(const ServerInput& input, const ExpressChoice& c
   // by a killed Apache may name a live process by now (see the generated path).
   plan.stale_files.push_back(settings.app_root / "mod_wsgi" / "httpd.pid");
   auto& a = plan.argv;
-  a = {choice.program.string(), "start-server", "--server-root", (settings.app_root / "mod_wsgi").string(),
-       "--log-to-terminal", "--startup-log", "--port", settings.http_port_text()};
+  a = {choice.program.string(), "start-server",  "--server-root", (settings.app_root / "mod_wsgi").string(),
+       "--log-to-terminal",     "--startup-log", "--port",        settings.http_port_text()};
   // As root, mod_wsgi-express refuses to start without --user and --group
   // (the original ran as a non-root user): the account the generated
   // configuration would use, unless server_args name one (they come later
@@ -902,14 +992,16 @@ Result<LaunchPlan> plan_express(const ServerInput& input, const ExpressChoice& c
     WD_ASSIGN(auto account, apache_account(none, env, host, settings.builder_id));
     std::string group = account.second == "#0" ? "root" : account.second;
     for (std::string* v : {&account.first, &group})
-      if (v->rfind("#", 0) == 0) return make_error(fmt::format(
-          "mod_wsgi-express needs account names for --user/--group, not '{}' (WARPDRIVE_APACHE_USER/GROUP)", *v));
+      if (v->rfind("#", 0) == 0)
+        return make_error(fmt::format(
+            "mod_wsgi-express needs account names for --user/--group, not '{}' (WARPDRIVE_APACHE_USER/GROUP)", *v));
     a.insert(a.end(), {"--user", account.first, "--group", group});
     plan.serving_account = LaunchPlan::ServingAccount{
         account.first, group, {settings.app_home, settings.src_root, settings.app_root / "mod_wsgi"}, {}};
-    plan.notes.push_back(fmt::format("mod_wsgi: running as root, mod_wsgi-express serves as user {} group {} "
-                                     "(WARPDRIVE_APACHE_USER, WARPDRIVE_APACHE_GROUP, or --user/--group in server_args)",
-                                     account.first, group));
+    plan.notes.push_back(
+        fmt::format("mod_wsgi: running as root, mod_wsgi-express serves as user {} group {} "
+                    "(WARPDRIVE_APACHE_USER, WARPDRIVE_APACHE_GROUP, or --user/--group in server_args)",
+                    account.first, group));
   }
   // The original's order: --access-log first, the debugger after reloading.
   std::optional<int> processes, threads;
@@ -949,16 +1041,18 @@ Result<LaunchPlan> plan_express(const ServerInput& input, const ExpressChoice& c
   }
   plan.notes.insert(plan.notes.begin(),
                     fmt::format("mod_wsgi: running mod_wsgi-express start-server, because {}", choice.reason));
-  plan.notes.push_back(fmt::format("mod_wsgi: mod_wsgi-express on port {} serving {}; its configuration is written "
-                                   "to {}",
-                                   settings.http_port, what, (settings.app_root / "mod_wsgi").string()));
+  plan.notes.push_back(
+      fmt::format("mod_wsgi: mod_wsgi-express on port {} serving {}; its configuration is written "
+                  "to {}",
+                  settings.http_port, what, (settings.app_root / "mod_wsgi").string()));
   if (processes || threads) {
-    plan.workers = WorkerSizing{processes.value_or(1), threads.value_or(5), true,
-                                "set by MOD_WSGI_PROCESSES/MOD_WSGI_THREADS"};
+    plan.workers =
+        WorkerSizing{processes.value_or(1), threads.value_or(5), true, "set by MOD_WSGI_PROCESSES/MOD_WSGI_THREADS"};
     plan.notes.push_back(fmt::format("mod_wsgi: --processes/--threads from MOD_WSGI_PROCESSES/MOD_WSGI_THREADS"));
   } else {
-    plan.notes.push_back("mod_wsgi: processes and threads are mod_wsgi-express's defaults (MOD_WSGI_PROCESSES and "
-                         "MOD_WSGI_THREADS are unset), as in the original");
+    plan.notes.push_back(
+        "mod_wsgi: processes and threads are mod_wsgi-express's defaults (MOD_WSGI_PROCESSES and "
+        "MOD_WSGI_THREADS are unset), as in the original");
   }
   return plan;
 }
@@ -967,29 +1061,29 @@ Result<LaunchPlan> plan_express(const ServerInput& input, const ExpressChoice& c
 // virtualenv's `newrelic-admin run-program`, which puts the agent's bootstrap
 // on PYTHONPATH so each Python interpreter of the server starts the agent.
 void apply_newrelic(LaunchPlan& plan, const Settings& settings, const EnvVars& env) {
-  std::string trigger = !env.get_or("NEW_RELIC_LICENSE_KEY", "").empty() ? "NEW_RELIC_LICENSE_KEY"
+  std::string trigger = !env.get_or("NEW_RELIC_LICENSE_KEY", "").empty()   ? "NEW_RELIC_LICENSE_KEY"
                         : !env.get_or("NEW_RELIC_CONFIG_FILE", "").empty() ? "NEW_RELIC_CONFIG_FILE"
                                                                            : "";
   if (trigger.empty()) return;
   fs::path admin = settings.app_root / "bin" / "newrelic-admin";
   if (!is_file(admin)) {
-    plan.warnings.push_back(fmt::format("{} is set, but the newrelic package is not installed in the virtualenv "
-                                        "(no {}): the app runs WITHOUT the New Relic agent; add newrelic to the "
-                                        "app's requirements",
-                                        trigger, admin.string()));
+    plan.warnings.push_back(
+        fmt::format("{} is set, but the newrelic package is not installed in the virtualenv "
+                    "(no {}): the app runs WITHOUT the New Relic agent; add newrelic to the "
+                    "app's requirements",
+                    trigger, admin.string()));
     return;
   }
   plan.argv.insert(plan.argv.begin(), {admin.string(), "run-program"});
-  plan.notes.push_back(fmt::format("mod_wsgi: {} is set: the server runs under `newrelic-admin run-program` "
-                                   "(as the original's --with-newrelic)",
-                                   trigger));
+  plan.notes.push_back(
+      fmt::format("mod_wsgi: {} is set: the server runs under `newrelic-admin run-program` "
+                  "(as the original's --with-newrelic)",
+                  trigger));
 }
 
 }  // namespace
 
-fs::path apache_runtime_dir(const Settings& settings) {
-  return settings.app_root / "tmp" / "warpdrive" / "apache";
-}
+fs::path apache_runtime_dir(const Settings& settings) { return settings.app_root / "tmp" / "warpdrive" / "apache"; }
 
 Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& host) {
   const AppEnvironment& environment = *input.environment;
@@ -1005,7 +1099,8 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   plan.mode = input.full_control ? "mod_wsgi" : "wsgi";
   plan.server = "mod_wsgi";
   plan.cwd = settings.app_home;
-  if (!express.reason.empty()) plan.notes.push_back("mod_wsgi: Debian's Apache with a generated configuration, because " + express.reason);
+  if (!express.reason.empty())
+    plan.notes.push_back("mod_wsgi: Debian's Apache with a generated configuration, because " + express.reason);
 
   // 1. Options: MOD_WSGI_* first, then server_args (later wins, as when the
   //    original appended server_args to the mod_wsgi-express command line).
@@ -1031,27 +1126,27 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   std::string python_path_text;
   for (const auto& p : python_path) {
     if (p.string().find(':') != std::string::npos)
-      return make_error(fmt::format("the Python path entry '{}' contains ':', which mod_wsgi's "
-                                    "python-path cannot hold",
-                                    p.string()));
+      return make_error(
+          fmt::format("the Python path entry '{}' contains ':', which mod_wsgi's "
+                      "python-path cannot hold",
+                      p.string()));
     python_path_text += (python_path_text.empty() ? "" : ":") + p.string();
   }
   bool venv = settings.has_virtualenv();
-  if (venv && !host.mod_wsgi_python.empty() && !host.venv_python.empty() &&
-      host.venv_python != host.mod_wsgi_python)
-    return make_error(fmt::format(
-        "the virtualenv {} is Python {}, but Apache's mod_wsgi embeds Python {}: recreate the "
-        "virtualenv with python{} (Debian's /usr/bin/python3), or use another server "
-        "(WARPDRIVE_SERVER_TYPE=gunicorn)",
-        settings.app_root.string(), host.venv_python, host.mod_wsgi_python, host.mod_wsgi_python));
+  if (venv && !host.mod_wsgi_python.empty() && !host.venv_python.empty() && host.venv_python != host.mod_wsgi_python)
+    return make_error(
+        fmt::format("the virtualenv {} is Python {}, but Apache's mod_wsgi embeds Python {}: recreate the "
+                    "virtualenv with python{} (Debian's /usr/bin/python3), or use another server "
+                    "(WARPDRIVE_SERVER_TYPE=gunicorn)",
+                    settings.app_root.string(), host.venv_python, host.mod_wsgi_python, host.mod_wsgi_python));
 
   // 3. Sizing: MOD_WSGI_PROCESSES/THREADS (or server_args) win over start's.
   int processes = o.processes.value_or(input.workers.processes);
   int threads = o.threads.value_or(input.workers.threads);
   if (processes < 1 || threads < 1)
     return make_error(fmt::format("mod_wsgi needs at least 1 process and 1 thread (got {} x {})", processes, threads));
-  std::string sizing_reason = o.processes || o.threads ? "set by MOD_WSGI_PROCESSES/MOD_WSGI_THREADS or server_args"
-                                                       : input.workers.reason;
+  std::string sizing_reason =
+      o.processes || o.threads ? "set by MOD_WSGI_PROCESSES/MOD_WSGI_THREADS or server_args" : input.workers.reason;
   std::string mpm_module = fmt::format("mod_mpm_{}.so", o.server_mpm);
   if (!host.modules.count(mpm_module))
     return make_error(fmt::format("MOD_WSGI_SERVER_MPM='{}': Apache's {} is not installed in {}", o.server_mpm,
@@ -1060,13 +1155,7 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
 
   // 4. Port and account.
   std::string port = o.port.value_or(settings.http_port_text());
-  {
-    bool digits = !port.empty() && port.size() <= 5 &&
-                  std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535)
-      return make_error(fmt::format("{}='{}': expected a port number between 1 and 65535",
-                                    o.port ? "server_args --port" : "WARPDRIVE_HTTP_PORT", port));
-  }
+  WD_TRY(parse_port(port, o.port ? "server_args --port" : "WARPDRIVE_HTTP_PORT"));
   std::optional<std::pair<std::string, std::string>> account;
   if (host.is_root) {
     WD_ASSIGN(auto acc, apache_account(o, env, host, settings.builder_id));
@@ -1080,9 +1169,10 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   // and a UNIX socket path holds at most 107 bytes.
   std::string socket_prefix = (rt / "wsgi").string();
   if (socket_prefix.size() + 36 > 107)
-    return make_error(fmt::format("the Apache runtime directory {} is too long for mod_wsgi's UNIX "
-                                  "sockets ({} characters, at most 71); use a shorter WARPDRIVE_APP_ROOT",
-                                  rt.string(), rt.string().size()));
+    return make_error(
+        fmt::format("the Apache runtime directory {} is too long for mod_wsgi's UNIX "
+                    "sockets ({} characters, at most 71); use a shorter WARPDRIVE_APP_ROOT",
+                    rt.string(), rt.string().size()));
   auto q = [](const fs::path& p, std::string_view what) { return apache_quote(p.string(), what); };
   WD_ASSIGN(std::string q_rt, apache_quote_literal_path(rt.string(), "the Apache runtime directory"));
   WD_ASSIGN(std::string q_conf_pid, q(rt / "httpd.pid", "the Apache PID file"));
@@ -1118,10 +1208,11 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   add("# Modules");
   WD_ASSIGN(std::string mpm_line, module_line(fmt::format("mpm_{}_module", o.server_mpm), mpm_module));
   add(mpm_line);
-  std::vector<std::pair<std::string, std::string>> modules = {
-      {"authz_core_module", "mod_authz_core.so"}, {"authz_host_module", "mod_authz_host.so"},
-      {"mime_module", "mod_mime.so"},             {"alias_module", "mod_alias.so"},
-      {"reqtimeout_module", "mod_reqtimeout.so"}};
+  std::vector<std::pair<std::string, std::string>> modules = {{"authz_core_module", "mod_authz_core.so"},
+                                                              {"authz_host_module", "mod_authz_host.so"},
+                                                              {"mime_module", "mod_mime.so"},
+                                                              {"alias_module", "mod_alias.so"},
+                                                              {"reqtimeout_module", "mod_reqtimeout.so"}};
   if (app.type == AppType::static_files) modules.emplace_back("dir_module", "mod_dir.so");
   if (o.server_status) modules.emplace_back("status_module", "mod_status.so");
   if (o.directory_index && app.type != AppType::static_files) modules.emplace_back("dir_module", "mod_dir.so");
@@ -1151,8 +1242,8 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   std::string listen_host = o.host.value_or("0.0.0.0");
   if (listen_host.empty() || listen_host.find_first_not_of("0123456789abcdefABCDEF.:[]-") != std::string::npos ||
       listen_host.find("..") != std::string::npos)
-    return make_error(fmt::format("server_args --host '{}': expected an IP address to listen on (e.g. 127.0.0.1)",
-                                  listen_host));
+    return make_error(
+        fmt::format("server_args --host '{}': expected an IP address to listen on (e.g. 127.0.0.1)", listen_host));
   add(fmt::format("Listen {}:{}", listen_host, port));
   add(fmt::format("ListenBacklog {}", o.server_backlog));
   add(fmt::format("Timeout {}", o.socket_timeout));
@@ -1186,8 +1277,9 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   add("# Logs: to the container's standard streams");
   const std::string error_log = host.stderr_openable ? "\"/dev/stderr\"" : "\"|/bin/cat\"";
   if (!host.stderr_openable)
-    plan.notes.push_back("Apache cannot reopen /dev/stderr (a pipe owned by another user); its error log goes "
-                         "through /bin/cat to standard output");
+    plan.notes.push_back(
+        "Apache cannot reopen /dev/stderr (a pipe owned by another user); its error log goes "
+        "through /bin/cat to standard output");
   add("ErrorLog " + error_log);
   add("LogLevel " + o.log_level);
   if (o.access_log) {
@@ -1202,9 +1294,9 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
     add("TypesConfig " + qt);
   } else {
     add("TypesConfig /dev/null");
-    for (const char* t : {"text/css .css", "application/javascript .js", "text/html .html .htm",
-                          "image/png .png", "image/jpeg .jpg .jpeg", "image/gif .gif", "image/svg+xml .svg",
-                          "application/json .json", "font/woff .woff", "font/woff2 .woff2", "text/plain .txt"})
+    for (const char* t : {"text/css .css", "application/javascript .js", "text/html .html .htm", "image/png .png",
+                          "image/jpeg .jpg .jpeg", "image/gif .gif", "image/svg+xml .svg", "application/json .json",
+                          "font/woff .woff", "font/woff2 .woff2", "text/plain .txt"})
       add(fmt::format("AddType {}", t));
   }
   add("DocumentRoot " + q_rt);
@@ -1224,8 +1316,8 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   if (o.compress_responses) {
     add("");
     add("# Compression (--compress-responses)");
-    for (const char* t : {"text/plain", "text/html", "text/xml", "text/css", "text/javascript",
-                          "application/xhtml+xml", "application/javascript", "application/json"})
+    for (const char* t : {"text/plain", "text/html", "text/xml", "text/css", "text/javascript", "application/xhtml+xml",
+                          "application/javascript", "application/json"})
       add(fmt::format("AddOutputFilterByType DEFLATE {}", t));
   }
   if (!o.setenv.empty() || !o.passenv.empty()) {
@@ -1253,7 +1345,8 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
   // Static files: input mounts (not under full control), then --url-alias.
   std::vector<StaticMount> statics;
   if (!input.full_control) statics = input.statics;
-  for (const auto& m : o.url_aliases) statics.push_back(StaticMount{m.url, absolute_from(settings.app_home, m.directory.string())});
+  for (const auto& m : o.url_aliases)
+    statics.push_back(StaticMount{m.url, absolute_from(settings.app_home, m.directory.string())});
   for (const auto& m : statics) {
     std::string url = m.url;
     while (url.size() > 1 && url.back() == '/') url.pop_back();
@@ -1263,7 +1356,8 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
     WD_ASSIGN(std::string qu, apache_quote(url, "the static URL"));
     WD_ASSIGN(std::string qd, apache_quote_literal_path(dir, "the static directory"));
-    if (!is_dir(dir)) plan.notes.push_back(fmt::format("static directory {} does not exist (yet); {} will answer 404", dir, url));
+    if (!is_dir(dir))
+      plan.notes.push_back(fmt::format("static directory {} does not exist (yet); {} will answer 404", dir, url));
     add(fmt::format("Alias {} {}", qu, qd));
     add(fmt::format("<Directory {}>", qd));
     if (q_index) add("    DirectoryIndex " + *q_index);
@@ -1302,8 +1396,10 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
       script = app.script;
     }
     WD_ASSIGN(std::string q_script, q(script, "the WSGI script"));
-    WD_ASSIGN(std::string q_script_dir, apache_quote_literal_path(script.parent_path().string(), "the WSGI script's directory"));
-    WD_ASSIGN(std::string q_script_name, apache_quote_literal_path(script.filename().string(), "the WSGI script's name"));
+    WD_ASSIGN(std::string q_script_dir,
+              apache_quote_literal_path(script.parent_path().string(), "the WSGI script's directory"));
+    WD_ASSIGN(std::string q_script_name,
+              apache_quote_literal_path(script.filename().string(), "the WSGI script's name"));
     add("# Application: mod_wsgi daemon mode");
     add("WSGIRestrictEmbedded On");
     add("WSGISocketPrefix " + q_socket);
@@ -1317,7 +1413,8 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
     daemon.raw("python-path=" + q_pypath);
     std::string locale = o.locale.value_or(env.get_or("LC_ALL", env.get_or("LANG", "C.UTF-8")));
     std::string lang = o.lang.value_or(locale);
-    WD_ASSIGN(std::string q_locale, apache_quote(locale, o.locale ? "server_args --locale" : "the locale (LC_ALL/LANG)"));
+    WD_ASSIGN(std::string q_locale,
+              apache_quote(locale, o.locale ? "server_args --locale" : "the locale (LC_ALL/LANG)"));
     WD_ASSIGN(std::string q_lang, apache_quote(lang, o.lang ? "server_args --lang" : "the locale (LC_ALL/LANG)"));
     daemon.raw("lang=" + q_lang).raw("locale=" + q_locale);
     daemon.raw(fmt::format("listen-backlog={}", o.daemon_backlog))
@@ -1341,8 +1438,7 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
     if (o.receive_buffer_size > 0) daemon.raw(fmt::format("receive-buffer-size={}", o.receive_buffer_size));
     if (o.header_buffer_size > 0) daemon.raw(fmt::format("header-buffer-size={}", o.header_buffer_size));
     if (o.response_buffer_size > 0) daemon.raw(fmt::format("response-buffer-size={}", o.response_buffer_size));
-    if (o.response_socket_timeout > 0)
-      daemon.raw(fmt::format("response-socket-timeout={}", o.response_socket_timeout));
+    if (o.response_socket_timeout > 0) daemon.raw(fmt::format("response-socket-timeout={}", o.response_socket_timeout));
     add(daemon.str());
     if (o.enable_sendfile) add("WSGIEnableSendfile On");
     if (o.map_head_to_get) add("WSGIMapHEADToGET " + *o.map_head_to_get);
@@ -1361,9 +1457,10 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
       std::string list;
       for (const auto& t : o.trusted_proxies) {
         if (t.empty() || t.find_first_not_of("0123456789abcdefABCDEF.:/") != std::string::npos)
-          return make_error(fmt::format("server_args --trust-proxy '{}': expected an IP address or subnet "
-                                        "(e.g. 10.0.0.0/8)",
-                                        t));
+          return make_error(
+              fmt::format("server_args --trust-proxy '{}': expected an IP address or subnet "
+                          "(e.g. 10.0.0.0/8)",
+                          t));
         list += " " + t;
       }
       add("WSGITrustedProxies" + list);
@@ -1447,22 +1544,22 @@ Result<LaunchPlan> plan_mod_wsgi_on(const ServerInput& input, const ApacheHost& 
 
   plan.argv = {host.httpd.string(), "-f", conf.string(), "-DFOREGROUND"};
   if (app.type != AppType::static_files)
-    plan.workers = WorkerSizing{processes, threads, input.workers.user_set || o.processes || o.threads,
-                                sizing_reason};
-  std::string what = app.default_page                   ? "the built-in default page"
-                     : app.type == AppType::module       ? fmt::format("module {}:{}", app.module, app.callable)
-                     : app.type == AppType::script       ? fmt::format("script {}:{}", app.script.string(), app.callable)
-                                                         : fmt::format("static files from {}", app.directory.string());
-  plan.notes.push_back(fmt::format("mod_wsgi: Apache ({} MPM, up to {} clients) on {}:{} serving {}",
-                                   o.server_mpm, mpm.max_clients, listen_host, port, what));
+    plan.workers = WorkerSizing{processes, threads, input.workers.user_set || o.processes || o.threads, sizing_reason};
+  std::string what = app.default_page              ? "the built-in default page"
+                     : app.type == AppType::module ? fmt::format("module {}:{}", app.module, app.callable)
+                     : app.type == AppType::script ? fmt::format("script {}:{}", app.script.string(), app.callable)
+                                                   : fmt::format("static files from {}", app.directory.string());
+  plan.notes.push_back(fmt::format("mod_wsgi: Apache ({} MPM, up to {} clients) on {}:{} serving {}", o.server_mpm,
+                                   mpm.max_clients, listen_host, port, what));
   if (app.type != AppType::static_files)
     plan.notes.push_back(fmt::format("mod_wsgi: {} daemon process{} x {} thread{} ({})", processes,
                                      processes == 1 ? "" : "es", threads, threads == 1 ? "" : "s",
                                      sizing_reason.empty() ? "default" : sizing_reason));
   if (account) {
-    plan.notes.push_back(fmt::format("mod_wsgi: running as root, Apache serves as user {} group {} "
-                                     "(WARPDRIVE_APACHE_USER, WARPDRIVE_APACHE_GROUP)",
-                                     account->first, account->second));
+    plan.notes.push_back(
+        fmt::format("mod_wsgi: running as root, Apache serves as user {} group {} "
+                    "(WARPDRIVE_APACHE_USER, WARPDRIVE_APACHE_GROUP)",
+                    account->first, account->second));
     LaunchPlan::ServingAccount serving{account->first, account->second, {}, {}};
     if (app.type == AppType::static_files) {
       serving.directories.push_back(app.directory);
@@ -1556,7 +1653,7 @@ std::string describe_mode(const struct stat& st) {
 // enter (directories) or read (a file, when `read_file`), with its status.
 // Paths that do not exist (yet) end the walk: nothing to refuse there.
 std::optional<std::pair<fs::path, struct stat>> first_denied(const fs::path& target, const ServingIdentity& who,
-                                                            bool read_file) {
+                                                             bool read_file) {
   fs::path so_far = "/";
   fs::path normal = target.lexically_normal();
   for (auto it = normal.begin(); it != normal.end(); ++it) {

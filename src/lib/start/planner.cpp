@@ -1,7 +1,7 @@
 #include "start/planner.hpp"
 
-#include <cerrno>
 #include <unistd.h>
+#include <cerrno>
 
 #include <algorithm>
 #include <charconv>
@@ -11,12 +11,12 @@
 
 #include "embedded.hpp"
 #include "process.hpp"
-#include "shell.hpp"
 #include "server_registry.hpp"
+#include "shell.hpp"
 #include "start/detect.hpp"
 #include "start/mod_wsgi.hpp"
-#include "start/server_args.hpp"
 #include "start/python_server.hpp"
+#include "start/server_args.hpp"
 #include "start/sizing.hpp"
 
 namespace wd {
@@ -79,14 +79,22 @@ Result<LaunchPlan> plan_server(const AppEnvironment& e, Detection& d) {
 
 std::string mode_name(AppKind kind) {
   switch (kind) {
-    case AppKind::shell: return "shell";
-    case AppKind::python: return "python";
-    case AppKind::procfile: return "procfile";
-    case AppKind::wsgi: return "wsgi";
-    case AppKind::asgi: return "asgi";
-    case AppKind::django: return "django";
-    case AppKind::default_page: return "default";
-    case AppKind::full_control: return "full control";
+    case AppKind::shell:
+      return "shell";
+    case AppKind::python:
+      return "python";
+    case AppKind::procfile:
+      return "procfile";
+    case AppKind::wsgi:
+      return "wsgi";
+    case AppKind::asgi:
+      return "asgi";
+    case AppKind::django:
+      return "django";
+    case AppKind::default_page:
+      return "default";
+    case AppKind::full_control:
+      return "full control";
   }
   return "";
 }
@@ -176,7 +184,8 @@ std::string render_plan_text(const LaunchPlan& plan) {
   for (const auto& a : plan.argv) argv += (argv.empty() ? "" : " ") + shell_quote(a);
   out += fmt::format("argv: {}\n", argv);
   out += fmt::format("cwd: {}\n", shell_quote(plan.cwd.string()));
-  for (const auto& [name, value] : plan.env_additions.vars()) out += fmt::format("env: {}={}\n", name, shell_quote(value));
+  for (const auto& [name, value] : plan.env_additions.vars())
+    out += fmt::format("env: {}={}\n", name, shell_quote(value));
   for (const auto& f : plan.files) out += fmt::format("file: {}\n", shell_quote(f.path.string()));
   for (const auto& f : plan.stale_files) out += fmt::format("remove: {}\n", shell_quote(f.string()));
   if (plan.workers)
@@ -196,7 +205,8 @@ std::string render_plan_json(const LaunchPlan& plan) {
   j["env"] = nlohmann::ordered_json::object();
   for (const auto& [name, value] : plan.env_additions.vars()) j["env"][name] = value;
   j["files"] = nlohmann::ordered_json::array();
-  for (const auto& f : plan.files) j["files"].push_back({{"path", f.path.string()}, {"mode", fmt::format("{:04o}", f.mode)}});
+  for (const auto& f : plan.files)
+    j["files"].push_back({{"path", f.path.string()}, {"mode", fmt::format("{:04o}", f.mode)}});
   j["remove"] = nlohmann::ordered_json::array();
   for (const auto& f : plan.stale_files) j["remove"].push_back(f.string());
   if (plan.workers)

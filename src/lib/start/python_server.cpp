@@ -42,9 +42,10 @@ Result<ServerProgram> locate_python_server(const AppEnvironment& environment, st
   program.argv = {found->string()};
   program.site = script_site(*found);
   if (venv)
-    program.notes.push_back(fmt::format("{} is not installed in the virtualenv {}: using {}, whose Python does not "
-                                        "see the virtualenv's packages",
-                                        server, s.app_root.string(), found->string()));
+    program.notes.push_back(
+        fmt::format("{} is not installed in the virtualenv {}: using {}, whose Python does not "
+                    "see the virtualenv's packages",
+                    server, s.app_root.string(), found->string()));
   return program;
 }
 
@@ -63,8 +64,8 @@ Result<AppEntry> app_entry(const ServerInput& input, const std::optional<PythonS
     const char* install = target.asgi ? "pip install servestatic; warpdrive build installs it"
                                       : "Debian package: python3-whitenoise; or pip install whitenoise";
     if (site && !has_module(*site, module))
-      return make_error(fmt::format("static files under {} are served by {}, which {} cannot import ({})",
-                                    input.server, library, site->interpreter.string(), install));
+      return make_error(fmt::format("static files under {} are served by {}, which {} cannot import ({})", input.server,
+                                    library, site->interpreter.string(), install));
     auto text = embedded_file("warpdrive_static.py");
     if (!text) return make_error("warpdrive_static.py is missing from this warpdrive binary");
     entry.files.push_back({generated_dir(s) / "warpdrive_static.py", std::string(*text), 0644});

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "error.hpp"
-#include "start/launch_plan.hpp"
 #include "introspect/python_site.hpp"
+#include "start/launch_plan.hpp"
 
 namespace wd {
 
@@ -38,9 +38,9 @@ Result<ServerProgram> locate_python_server(const AppEnvironment& environment, st
 // How the server reaches the application: "module:callable" directly, or the
 // generated WhiteNoise wrapper when there are static mounts.
 struct AppEntry {
-  std::string spec;                                         // "mysite.wsgi:application"
-  std::vector<GeneratedFile> files;                         // the wrapper module, when used
-  std::vector<std::pair<std::string, std::string>> env;     // its settings and PYTHONPATH
+  std::string spec;                                      // "mysite.wsgi:application"
+  std::vector<GeneratedFile> files;                      // the wrapper module, when used
+  std::vector<std::pair<std::string, std::string>> env;  // its settings and PYTHONPATH
 };
 
 // input.target must be set. `site`: the application's Python, to check that
@@ -52,10 +52,10 @@ void apply_entry(LaunchPlan& plan, AppEntry entry);
 // are theirs; the processes (one event loop each: threads do not apply) come
 // from the sizing, and the application entry from app_entry.
 struct AsgiServerStart {
-  LaunchPlan plan;                 // server, cwd, argv = the program; notes
+  LaunchPlan plan;  // server, cwd, argv = the program; notes
   std::optional<PythonSite> site;
-  int processes = 1;               // the sized processes (unless the user chose in server_args)
-  bool user_processes = false;     // server_args names the process count
+  int processes = 1;            // the sized processes (unless the user chose in server_args)
+  bool user_processes = false;  // server_args names the process count
 };
 Result<AsgiServerStart> begin_asgi_server(const ServerInput& input, std::string_view server, std::string_view script,
                                           std::string_view module, std::string_view debian_package,

@@ -66,9 +66,10 @@ class Parser {
   Error error(std::string_view what) const { return make_error(fmt::format("{}: line {}: {}", origin_, line_, what)); }
   // Once per line: the opening and closing backquote are one substitution.
   void backquote_warning() {
-    std::string message = fmt::format("{}: line {}: `...` is not run: warpdrive expands only $VAR and ${{VAR}} "
-                                        "in server_args and passes the rest on as text",
-                                      origin_, line_);
+    std::string message = fmt::format(
+        "{}: line {}: `...` is not run: warpdrive expands only $VAR and ${{VAR}} "
+        "in server_args and passes the rest on as text",
+        origin_, line_);
     if (out_.warnings.empty() || out_.warnings.back() != message) out_.warnings.push_back(std::move(message));
   }
 
@@ -91,7 +92,8 @@ class Parser {
     in_word_ = true;
     while (pos_ < text_.size() && text_[pos_] != '"') {
       char c = text_[pos_];
-      if (c == '\\' && pos_ + 1 < text_.size() && std::string_view("$`\"\\\n").find(text_[pos_ + 1]) != std::string_view::npos) {
+      if (c == '\\' && pos_ + 1 < text_.size() &&
+          std::string_view("$`\"\\\n").find(text_[pos_ + 1]) != std::string_view::npos) {
         advance();
         if (text_[pos_] != '\n') word_ += text_[pos_];
         advance();
@@ -115,7 +117,8 @@ class Parser {
       size_t close = text_.find('}', next);
       size_t line_end = text_.find('\n', next);
       if (close == std::string_view::npos || (line_end != std::string_view::npos && line_end < close)) {
-        std::string_view rest = text_.substr(pos_, (line_end == std::string_view::npos ? text_.size() : line_end) - pos_);
+        std::string_view rest =
+            text_.substr(pos_, (line_end == std::string_view::npos ? text_.size() : line_end) - pos_);
         return error(fmt::format("unterminated ${{ in '{}' (expected a closing }})", rest));
       }
       std::string_view inner = text_.substr(next + 1, close - next - 1);
@@ -133,9 +136,10 @@ class Parser {
       return {};
     }
     if (next < text_.size() && text_[next] == '(')
-      out_.warnings.push_back(fmt::format("{}: line {}: $(...) is not run: warpdrive expands only $VAR and ${{VAR}} "
-                                          "in server_args and passes the rest on as text",
-                                          origin_, line_));
+      out_.warnings.push_back(
+          fmt::format("{}: line {}: $(...) is not run: warpdrive expands only $VAR and ${{VAR}} "
+                      "in server_args and passes the rest on as text",
+                      origin_, line_));
     if (quoted)
       word_ += '$';
     else
@@ -158,9 +162,10 @@ class Parser {
     if (valid_name && rest.substr(0, 1) == "-") {
       return env_.has(name) ? *env_.get(name) : std::string(rest.substr(1));
     }
-    return error(fmt::format("unsupported expansion ${{{}}}: only $NAME, ${{NAME}}, ${{NAME:-default}} and "
-                             "${{NAME-default}} are expanded",
-                             inner));
+    return error(
+        fmt::format("unsupported expansion ${{{}}}: only $NAME, ${{NAME}}, ${{NAME:-default}} and "
+                    "${{NAME-default}} are expanded",
+                    inner));
   }
 
   // A quoted expansion joins the current word; an unquoted one is split at blanks.

@@ -1,9 +1,9 @@
 #include "start/sizing.hpp"
 
+#include <sched.h>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <sched.h>
 #include <vector>
 
 #include <fmt/format.h>
@@ -68,9 +68,11 @@ void read_v2(const fs::path& root, std::string_view rel, CgroupLimits& out) {
     if (!cpu_max.empty() && cpu_max.substr(0, space) != "max") {
       auto quota = parse_number<uint64_t>(std::string_view(cpu_max).substr(0, space));
       uint64_t period = 100000;
-      if (space != std::string::npos) period = parse_number<uint64_t>(std::string_view(cpu_max).substr(space + 1)).value_or(0);
+      if (space != std::string::npos)
+        period = parse_number<uint64_t>(std::string_view(cpu_max).substr(space + 1)).value_or(0);
       if (quota && *quota > 0 && period > 0)
-        take_cpu(out, static_cast<double>(*quota) / static_cast<double>(period), fmt::format("cgroup v2 cpu.max {}", cpu_max));
+        take_cpu(out, static_cast<double>(*quota) / static_cast<double>(period),
+                 fmt::format("cgroup v2 cpu.max {}", cpu_max));
     }
     std::string mem = read_trimmed(dir / "memory.max");
     if (auto bytes = parse_number<uint64_t>(mem)) take_memory(out, *bytes, fmt::format("cgroup v2 memory.max {}", mem));
@@ -192,7 +194,8 @@ CgroupLimits read_cgroup_limits(const fs::path& cgroup_root, std::string_view pr
     size_t pos = proc_self_cgroup.find("0::");
     if (pos != std::string_view::npos && (pos == 0 || proc_self_cgroup[pos - 1] == '\n')) {
       size_t end = proc_self_cgroup.find('\n', pos);
-      rel = std::string(proc_self_cgroup.substr(pos + 3, end == std::string_view::npos ? std::string_view::npos : end - pos - 3));
+      rel = std::string(
+          proc_self_cgroup.substr(pos + 3, end == std::string_view::npos ? std::string_view::npos : end - pos - 3));
     }
     read_v2(cgroup_root, rel, out);
   } else {

@@ -15,12 +15,12 @@
 namespace wd {
 
 struct CgroupLimits {
-  std::optional<double> cpu_quota;     // CPUs the quota allows, e.g. 1.5
-  std::string cpu_quota_source;        // e.g. "cgroup v2 cpu.max 150000 100000"
-  std::optional<int> cpuset_cpus;      // CPUs in the cpuset
-  std::string cpuset_source;           // e.g. "cgroup v1 cpuset 0-3"
+  std::optional<double> cpu_quota;  // CPUs the quota allows, e.g. 1.5
+  std::string cpu_quota_source;     // e.g. "cgroup v2 cpu.max 150000 100000"
+  std::optional<int> cpuset_cpus;   // CPUs in the cpuset
+  std::string cpuset_source;        // e.g. "cgroup v1 cpuset 0-3"
   std::optional<uint64_t> memory_bytes;
-  std::string memory_source;           // e.g. "cgroup v2 memory.max 536870912"
+  std::string memory_source;  // e.g. "cgroup v2 memory.max 536870912"
 };
 
 // Reads the limits of the cgroup named in `proc_self_cgroup` (the text of

@@ -44,8 +44,9 @@ Result<LaunchPlan> plan_uvicorn(const ServerInput& input) {
   if (!has_option(user, {"--proxy-headers", "--no-proxy-headers", "--forwarded-allow-ips"}) &&
       !e.env.is_set("FORWARDED_ALLOW_IPS")) {
     plan.argv.push_back("--no-proxy-headers");
-    plan.notes.push_back("proxy headers (X-Forwarded-*) ignored: add --proxy-headers --forwarded-allow-ips=ADDRESSES "
-                         "to server_args, or set FORWARDED_ALLOW_IPS, to trust a proxy");
+    plan.notes.push_back(
+        "proxy headers (X-Forwarded-*) ignored: add --proxy-headers --forwarded-allow-ips=ADDRESSES "
+        "to server_args, or set FORWARDED_ALLOW_IPS, to trust a proxy");
   }
   WD_TRY(finish_asgi_server(input, start));
   return std::move(start.plan);

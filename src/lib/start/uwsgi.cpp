@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 
 #include "process.hpp"
-#include "start/server_args.hpp"
 #include "start/python_server.hpp"
+#include "start/server_args.hpp"
 
 namespace wd {
 
@@ -29,16 +29,18 @@ Result<UwsgiProgram> locate_uwsgi(const AppEnvironment& e) {
   }
   auto found = find_program("uwsgi", e.env);
   if (!found)
-    return make_error("the uwsgi server is not installed: no uwsgi on PATH (Debian packages: uwsgi and "
-                      "uwsgi-plugin-python3; or pip install uwsgi)");
+    return make_error(
+        "the uwsgi server is not installed: no uwsgi on PATH (Debian packages: uwsgi and "
+        "uwsgi-plugin-python3; or pip install uwsgi)");
   program.path = *found;
   std::error_code ec;
   fs::path real = fs::canonical(*found, ec);
   if (!ec && real.filename().string().rfind("uwsgi-core", 0) == 0) {
     if (!is_file(fs::path(kDebianPluginDir) / "python3_plugin.so"))
-      return make_error(fmt::format("{} is Debian's uwsgi without its Python plugin: no {}/python3_plugin.so "
-                                    "(Debian package: uwsgi-plugin-python3)",
-                                    found->string(), kDebianPluginDir));
+      return make_error(
+          fmt::format("{} is Debian's uwsgi without its Python plugin: no {}/python3_plugin.so "
+                      "(Debian package: uwsgi-plugin-python3)",
+                      found->string(), kDebianPluginDir));
     program.python_plugin = true;
   }
   return program;

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "start/server_args.hpp"
 #include "start/python_server.hpp"
+#include "start/server_args.hpp"
 
 namespace wd {
 
@@ -25,7 +25,8 @@ Result<LaunchPlan> plan_waitress(const ServerInput& input) {
   plan.argv = program.argv;
   plan.notes = program.notes;
   const auto& user = input.server_args;
-  if (!has_option(user, {"--listen", "--port", "--host", "--unix-socket"})) plan.argv.push_back(fmt::format("--listen=0.0.0.0:{}", s.http_port));
+  if (!has_option(user, {"--listen", "--port", "--host", "--unix-socket"}))
+    plan.argv.push_back(fmt::format("--listen=0.0.0.0:{}", s.http_port));
   if (!input.full_control && !has_option(user, {"--threads"})) {
     const WorkerSizing& w = input.workers;
     int threads = std::clamp(w.processes * w.threads, 1, kMaxWaitressThreads);
