@@ -94,7 +94,7 @@ Result<int> cmd_start(Context& ctx, const Args& args) {
     auto text = read_file_if_exists(*plan.failure_file);
     if (text && *text && !(*text)->empty()) {
       failed = (*text)->substr(0, (*text)->find('\n'));
-      ::raise(SIGTERM);
+      (void)::raise(SIGTERM);
       return -1;
     }
     return kFailureCheckMs;

@@ -234,7 +234,7 @@ WorkerSizing size_workers(const CgroupLimits& limits, int affinity) {
   int processes = std::min(by_cpu, kMaxProcesses);
   std::string mem_why = "no memory limit";
   if (limits.memory_bytes) {
-    uint64_t mib = *limits.memory_bytes / (1024 * 1024);
+    uint64_t mib = *limits.memory_bytes / (uint64_t{1024} * 1024);
     int by_memory = mib > kReservedMiB + kMiBPerProcess ? static_cast<int>((mib - kReservedMiB) / kMiBPerProcess) : 1;
     processes = std::min(processes, std::max(1, by_memory));
     mem_why = fmt::format("{} MiB memory ({})", mib, limits.memory_source);
