@@ -18,8 +18,8 @@ mkdir -p "$demo"
 cp -a "$repo/examples/hello" "$demo/src"
 export WARPDRIVE_APP_ROOT=$demo
 export WARPDRIVE_HTTP_PORT=$port WARPDRIVE_SERVER_TYPE=$server
-# These machines reach no Python package index: build against Debian's
-# Python packages (gunicorn, whitenoise, ...) with an offline pip.
+# The demo needs no package index: it builds against Debian's Python
+# packages (gunicorn, whitenoise, ...) with an offline install.
 export WARPDRIVE_PYTHON=/usr/bin/python3 WARPDRIVE_SYSTEM_SITE_PACKAGES=1 WARPDRIVE_PIP_NO_INDEX=1
 
 wd=$repo/build/warpdrive

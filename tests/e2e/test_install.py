@@ -324,7 +324,7 @@ def test_bootstrap_scripts_build_an_app_on_a_stock_python_image(wheel, stock_ima
     image, container = f"localhost/wd-test-bootstrap-{tag}", f"wd-test-bootstrap-{tag}"
     warpdrive = os.environ.get("WARPDRIVE_BIN", str(REPO / "build" / "warpdrive"))
     try:
-        with package_index([wheel, *sorted(wheelhouse("gunicorn", "whitenoise").glob("*.whl"))],
+        with package_index([wheel, *sorted(wheelhouse("gunicorn", "whitenoise", "uv").glob("*.whl"))],
                            serve={"s2i/bootstrap": REPO / "s2i" / "bootstrap"}) as index:
             scripts = str(REPO / "s2i" / "bootstrap") if where == "directory" else index.replace("/simple/", "/s2i/bootstrap")
             build = subprocess.run(
@@ -362,7 +362,7 @@ def test_bootstrap_incremental_build_reuses_the_wheelhouse(wheel, stock_image, t
     warpdrive = os.environ.get("WARPDRIVE_BIN", str(REPO / "build" / "warpdrive"))
     ids = []
     try:
-        with package_index([wheel, *sorted(wheelhouse("gunicorn", "whitenoise").glob("*.whl"))]) as index:
+        with package_index([wheel, *sorted(wheelhouse("gunicorn", "whitenoise", "uv").glob("*.whl"))]) as index:
             argv = [warpdrive, "image", "--incremental", "--builder-image", stock_image, "--scripts-url",
                     str(REPO / "s2i" / "bootstrap"), "--network", "host", "-e", f"PIP_INDEX_URL={index}", image]
             for _ in range(2):
