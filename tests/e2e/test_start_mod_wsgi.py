@@ -367,8 +367,14 @@ def test_mod_wsgi_express_from_the_virtualenv_with_two_processes(express_app):
         # Requests reach both daemon processes eventually; at least they are the app's pids.
         pids = {int(re.search(rb"pid=(\d+)", http_get(f"http://127.0.0.1:{port}/")[2]).group(1)) for _ in range(20)}
         assert pids <= set(daemons), (pids, daemons)
-        # start recorded what mod_wsgi-express really binds; ready checks that, not the variable.
-        state = json.loads((express_app.root / "tmp" / "warpdrive" / "run.json").read_text())
+        # start records what mod_wsgi-express really binds (found in /proc by its watch, which
+        # looks again every 200 ms until the server listens); ready checks that, not the variable.
+        deadline = time.monotonic() + 20
+        while True:
+            state = json.loads((express_app.root / "tmp" / "warpdrive" / "run.json").read_text())
+            if port in [listener["port"] for listener in state["listeners"]] or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         assert state["server"] == "mod_wsgi"
         assert port in [listener["port"] for listener in state["listeners"]], state
         ready = express_app.run("ready", env=express_app.env(WARPDRIVE_HTTP_PORT=free_port()))

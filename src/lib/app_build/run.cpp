@@ -110,7 +110,7 @@ Status provision_tool(const AppEnvironment& e, const BuildPlan& plan, const Tool
     fs::remove_all(t.dir, ec);
     return make_error(fmt::format(
         "installing {}=={} into {} failed with exit status {} (pip's message is above){}; "
-        "put {} on PATH, or choose another version with {}{}",
+        "put {} on PATH, or choose another version with {}",
         t.name, t.version, t.dir.string(), status,
         e.settings.pip_no_index ? " (WARPDRIVE_PIP_NO_INDEX: it must be in the wheelhouse)" : "", t.name,
         t.origin == "the default pin" ? "WARPDRIVE_" +
@@ -121,8 +121,7 @@ Status provision_tool(const AppEnvironment& e, const BuildPlan& plan, const Tool
                                               return up;
                                             }() +
                                             "_VERSION"
-                                      : t.origin,
-        t.name == "uv" ? " (or install requirements files with pip: WARPDRIVE_INSTALLER=pip)" : ""));
+                                      : t.origin));
   }
   WD_TRY(write_file_atomic(marker, fmt::format("{}=={}\n", t.name, t.version)));
   return {};
