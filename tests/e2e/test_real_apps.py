@@ -7,8 +7,8 @@ failed.
 import shutil
 from pathlib import Path
 
-from conftest import PINS, free_port, running, wait_for_http, wheelhouse
-from test_installers import FIXTURES, build, installed, installer_env
+from conftest import PINS, wheelhouse
+from test_installers import FIXTURES, build, installed, installer_env, serve_and_get
 
 PAGE = '''import importlib.metadata
 
@@ -26,15 +26,6 @@ def app_env(app, module: str, **extra) -> dict:
                          **extra)
 
 
-def serve(app, env) -> str:
-    port = free_port()
-    env = dict(env, WARPDRIVE_HTTP_PORT=str(port))
-    with running(app.popen("start", env=env)) as proc:
-        status, _, body = wait_for_http(f"http://127.0.0.1:{port}/", timeout=60, proc=proc)
-    assert status == 200
-    return body.decode()
-
-
 def test_enable_pipenv_without_a_pipfile_installs_the_requirements(app):
     """sclorg's builder runs `pipenv install -r requirements.txt` when
     ENABLE_PIPENV is set and there is no Pipfile: the requirements are what
@@ -47,7 +38,7 @@ def test_enable_pipenv_without_a_pipfile_installs_the_requirements(app):
             "installed as without it") in r.stderr, r.stderr
     assert "(requirements.txt)" in r.stdout and "pipenv" not in r.stdout
     assert installed(app, "six") == "1.16.0"
-    assert serve(app, env) == "pipenv-switch six 1.16.0"
+    assert serve_and_get(app, env) == "pipenv-switch six 1.16.0"
 
 
 def test_enable_pipenv_with_a_pipfile_but_no_lock_installs_it_unlocked(app):
@@ -83,7 +74,7 @@ def test_poetry_site_with_no_package_of_its_own_installs_its_dependencies(app):
             "installs the dependencies only (--no-root)") in r.stderr, r.stderr
     assert installed(app, "six") == "1.16.0"
     assert installed(app, "my-site") is None
-    assert serve(app, env) == "poetry-site six 1.16.0"
+    assert serve_and_get(app, env) == "poetry-site six 1.16.0"
 
 
 def test_poetry_project_with_its_package_under_src_is_installed_itself(app):
@@ -96,4 +87,4 @@ def test_poetry_project_with_its_package_under_src_is_installed_itself(app):
     assert "--no-root" not in r.stdout + r.stderr
     assert installed(app, "my-site") == "0.1.0"
     # Served from the installed package, not from the source tree (src/ is not on the path).
-    assert serve(app, env) == "poetry-src six 1.16.0"
+    assert serve_and_get(app, env) == "poetry-src six 1.16.0"
