@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "run_state.hpp"
 
@@ -72,6 +77,46 @@ TEST(RunState, KnowsALiveProcessAndAReusedPid) {
   other.start_time += 1;  // the same PID, another process
   EXPECT_FALSE(still_running(other));
   EXPECT_FALSE(process_id(0));
+}
+
+// A socket of this process, closed at the end of the test.
+struct Socket {
+  int fd;
+  explicit Socket(int family) : fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) {}
+  ~Socket() {
+    if (fd >= 0) ::close(fd);
+  }
+  uint16_t bind_loopback() const {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), len) != 0) return 0;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) return 0;
+    return ntohs(a.sin_port);
+  }
+};
+
+TEST(RunState, FindsThePortsThisProcessListensOnAndNoOthers) {
+  Socket listening(AF_INET), bound_only(AF_INET), ipv6(AF_INET6);
+  uint16_t port = listening.bind_loopback();
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(::listen(listening.fd, 1), 0);
+  uint16_t not_listening = bound_only.bind_loopback();
+  ASSERT_NE(not_listening, 0);
+  sockaddr_in6 any6{};
+  any6.sin6_family = AF_INET6;
+  any6.sin6_addr = in6addr_any;
+  socklen_t len = sizeof any6;
+  ASSERT_EQ(::bind(ipv6.fd, reinterpret_cast<sockaddr*>(&any6), len), 0);
+  ASSERT_EQ(::getsockname(ipv6.fd, reinterpret_cast<sockaddr*>(&any6), &len), 0);
+  ASSERT_EQ(::listen(ipv6.fd, 1), 0);
+
+  auto found = listening_ports(::getpid());
+  EXPECT_NE(std::find(found.begin(), found.end(), Listener{"127.0.0.1", port}), found.end());
+  EXPECT_NE(std::find(found.begin(), found.end(), Listener{"::", ntohs(any6.sin6_port)}), found.end());
+  for (const auto& l : found) EXPECT_NE(l.port, not_listening);
+  EXPECT_EQ(found.size(), 2u);  // nothing else in this process listens
 }
 
 }  // namespace
