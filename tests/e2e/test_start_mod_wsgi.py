@@ -191,6 +191,46 @@ def test_default_page(app):
         assert b"warpdrive is running" in body
 
 
+def test_default_page_under_full_control(app):
+    """The server named by the deploy mode and no entry point in server_args:
+    Apache loads start's default page as a script (default.wsgi)."""
+    port = free_port()
+    proc, (status, headers, body) = serve(app, port, WARPDRIVE_DEPLOY_MODE="mod_wsgi")
+    with running(proc):
+        assert status == 200
+        assert headers["Content-Type"] == "text/html; charset=utf-8"
+        assert b"warpdrive is running" in body
+        assert (app.root / "tmp/warpdrive/apache/default.wsgi").is_file()
+
+
+def test_reload_on_changes_restarts_the_daemon(app):
+    """MOD_WSGI_RELOAD_ON_CHANGES: the reloader thread notices the changed
+    module and restarts the daemon process, which then serves the new code."""
+    version = ('def application(environ, start_response):\n'
+               '    start_response("200 OK", [("Content-Type", "text/plain")])\n'
+               '    return [b"version %d"]\n')
+    app.write("wsgi.py", version % 1)
+    port = free_port()
+    proc, (status, _, body) = serve(app, port, MOD_WSGI_RELOAD_ON_CHANGES="1")
+    with running(proc):
+        assert (status, body) == (200, b"version 1")
+        module = app.src / "wsgi.py"
+        module.write_text(version % 2)
+        later = module.stat().st_mtime + 5
+        os.utime(module, (later, later))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                status, _, body = http_get(f"http://127.0.0.1:{port}/", timeout=5.0)
+            except OSError:
+                status, body = None, b""
+            if body == b"version 2":
+                break
+            time.sleep(0.2)
+        assert body == b"version 2", body
+        assert proc.poll() is None
+
+
 def test_bad_mod_wsgi_value_is_an_error_naming_it(app):
     app.write("wsgi.py", HELLO)
     result = app.run("start", env=app.env(WARPDRIVE_SERVER_TYPE="mod_wsgi", MOD_WSGI_SERVER_MPM="winnt"))
