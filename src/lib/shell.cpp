@@ -1,8 +1,10 @@
 #include "shell.hpp"
 
 #include <unistd.h>
+#include <ranges>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "process.hpp"
 
@@ -28,6 +30,10 @@ std::string shell_quote(std::string_view word) {
     if (!plain) return single_quote(word);
   }
   return std::string(word);
+}
+
+std::string shell_words(const std::vector<std::string>& words) {
+  return fmt::format("{}", fmt::join(words | std::views::transform(shell_quote), " "));
 }
 
 namespace {

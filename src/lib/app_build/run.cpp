@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "embedded.hpp"
 #include "hooks.hpp"
@@ -155,16 +156,17 @@ Result<std::vector<std::string>> server_missing(const AppEnvironment& e, const B
     if (out.exit_status != 0)
       return make_error(fmt::format("{} could not check for the {} server's modules (exit status {})",
                                     plan.python.string(), c.server, out.exit_status));
-    std::string names;
+    std::vector<std::string> names;
     size_t start = 0;
     while (start < out.out.size()) {
       size_t end = out.out.find('\n', start);
       if (end == std::string::npos) end = out.out.size();
       std::string name = trim(std::string_view(out.out).substr(start, end - start));
-      if (!name.empty()) names += (names.empty() ? "" : ", ") + name;
+      if (!name.empty()) names.push_back(name);
       start = end + 1;
     }
-    if (!names.empty()) missing.push_back(fmt::format("the Python module(s) {} (for {})", names, plan.python.string()));
+    if (!names.empty())
+      missing.push_back(fmt::format("the Python module(s) {} (for {})", fmt::join(names, ", "), plan.python.string()));
   }
   return missing;
 }
