@@ -1,7 +1,6 @@
 #include "shell.hpp"
 
 #include <unistd.h>
-#include <ranges>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -33,7 +32,11 @@ std::string shell_quote(std::string_view word) {
 }
 
 std::string shell_words(const std::vector<std::string>& words) {
-  return fmt::format("{}", fmt::join(words | std::views::transform(shell_quote), " "));
+  // (A vector, not std::views::transform: clang-tidy's clang cannot read libstdc++ 12's ranges.)
+  std::vector<std::string> quoted;
+  quoted.reserve(words.size());
+  for (const auto& w : words) quoted.push_back(shell_quote(w));
+  return fmt::format("{}", fmt::join(quoted, " "));
 }
 
 namespace {

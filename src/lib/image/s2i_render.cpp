@@ -1,6 +1,5 @@
 // The plan of `warpdrive image` as text (--dry-run) and as JSON (--dry-run --json).
 #include <array>
-#include <ranges>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -13,10 +12,11 @@
 namespace wd::image {
 
 std::string display_argv(const std::vector<std::string>& argv) {
-  auto word = [](const std::string& a) {
-    return a.starts_with(kWorkPrefix) ? "WORKDIR/" + a.substr(kWorkPrefix.size()) : shell_quote(a);
-  };
-  return fmt::format("{}", fmt::join(argv | std::views::transform(word), " "));
+  std::vector<std::string> words;
+  words.reserve(argv.size());
+  for (const auto& a : argv)
+    words.push_back(a.starts_with(kWorkPrefix) ? "WORKDIR/" + a.substr(kWorkPrefix.size()) : shell_quote(a));
+  return fmt::format("{}", fmt::join(words, " "));
 }
 
 std::string describe_plan(const ImagePlan& plan) {
