@@ -61,9 +61,7 @@ int shell_exit_status(int wait_status) {
 }
 
 void trace_command(const std::vector<std::string>& argv) {
-  std::string line = "+";
-  for (const auto& a : argv) line += " " + shell_quote(a);
-  line = mask_credentials(line) + "\n";
+  std::string line = mask_credentials("+ " + shell_words(argv)) + "\n";
   // One write, so traces from concurrent processes do not interleave.
   [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "process.hpp"
 
@@ -28,6 +29,14 @@ std::string shell_quote(std::string_view word) {
     if (!plain) return single_quote(word);
   }
   return std::string(word);
+}
+
+std::string shell_words(const std::vector<std::string>& words) {
+  // (A vector, not std::views::transform: clang-tidy's clang cannot read libstdc++ 12's ranges.)
+  std::vector<std::string> quoted;
+  quoted.reserve(words.size());
+  for (const auto& w : words) quoted.push_back(shell_quote(w));
+  return fmt::format("{}", fmt::join(quoted, " "));
 }
 
 namespace {

@@ -17,6 +17,9 @@ std::string single_quote(std::string_view value);
 // The word unchanged when it has only characters no shell treats specially,
 // single_quote() otherwise.
 std::string shell_quote(std::string_view word);
+// The words, each shell_quote()d, separated by spaces: a command line a
+// shell reads back as these words.
+std::string shell_words(const std::vector<std::string>& words);
 
 // A name a POSIX shell can assign and export: [A-Za-z_][A-Za-z0-9_]*.
 bool is_shell_name(std::string_view name);

@@ -9,6 +9,7 @@
 #include "app_build/fixup.hpp"
 #include "app_build/plan.hpp"
 #include "app_build/python_version.hpp"
+#include "app_build/requirements.hpp"
 #include "introspect/django.hpp"
 #include "log.hpp"
 #include "temp_dir.hpp"

@@ -12,6 +12,7 @@
 
 #include "image/builders.hpp"
 #include "image/s2i_build.hpp"
+#include "image/s2i_labels.hpp"
 #include "image/s2i_source.hpp"
 #include "image/tar_writer.hpp"
 #include "process.hpp"

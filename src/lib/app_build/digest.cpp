@@ -55,6 +55,12 @@ std::string digest_of(const std::vector<DigestInput>& inputs) {
   return h.hex();
 }
 
+Result<std::string> file_fingerprint(const fs::path& path) {
+  WD_ASSIGN(auto text, read_file_if_exists(path));
+  if (!text) return std::string("missing");
+  return sha256_hex(*text);
+}
+
 namespace {
 
 struct Walker {

@@ -40,6 +40,9 @@ struct DigestInput {
 };
 std::string digest_of(const std::vector<DigestInput>& inputs);
 
+// A file's input value: the SHA-256 of its contents, or "missing".
+Result<std::string> file_fingerprint(const fs::path& path);
+
 // The source tree's fingerprint: for every entry under `root` (not following
 // symbolic links), its relative path, type, mode, size and mtime in
 // nanoseconds (a link's target instead of its contents). Directories named

@@ -1,6 +1,11 @@
 // The build plan: everything `warpdrive build` will do, computed as data
 // before anything runs (after the pre-build and build-env hooks, which may
 // change the inputs). `build --dry-run` prints it; unit tests check it.
+//
+// The parts: venv_plan.cpp (the virtualenv), installer (which installer),
+// tools (the installer programs), install_steps (each installer's command),
+// requirements (pip's requirements files), plan.cpp (the rest: the server
+// check, Django, the digest, the plan as text).
 #pragma once
 
 #include <optional>
@@ -9,6 +14,7 @@
 
 #include "app_build/digest.hpp"
 #include "app_build/python_version.hpp"
+#include "app_build/tools.hpp"
 #include "build_record.hpp"
 #include "env_vars.hpp"
 #include "error.hpp"
@@ -34,27 +40,6 @@ struct VenvPlan {
 // Reads the Python request from SRC_ROOT; asks interpreters for their version
 // only when a virtualenv must be made and the application asks for a version.
 Result<VenvPlan> plan_virtualenv(const AppEnvironment& environment);
-
-// An installer program warpdrive runs: found on PATH, or installed by
-// warpdrive into the tools directory (outside the app's virtualenv) at a
-// pinned version.
-struct ToolPlan {
-  std::string name;                       // uv, poetry, pipenv, pdm
-  std::string version;                    // the pinned version; empty when the one on PATH is used
-  std::string origin;                     // "WARPDRIVE_UV_VERSION", "the default pin", "PATH"
-  fs::path program;                       // what is run
-  fs::path dir;                           // TOOLS/NAME-VERSION when warpdrive provides it
-  bool provision = false;                 // not installed there yet
-  std::vector<std::string> requirements;  // what pip installs there: NAME==VERSION (and constraints)
-  std::string fingerprint;                // for the digest: NAME VERSION, or the PATH file's size and mtime
-};
-
-// The tools directory: WARPDRIVE_TOOLS_DIR, else $XDG_CACHE_HOME/warpdrive/tools,
-// else $HOME/.cache/warpdrive/tools.
-fs::path tools_dir(const EnvVars& env);
-
-// Default versions of the tools warpdrive installs (docs/build.md).
-std::string default_tool_version(std::string_view tool);
 
 // One installer run: pip -r FILE, a lock-file tool, or pip -e for the app.
 struct InstallStep {
@@ -110,10 +95,6 @@ struct BuildPlan {
 // server type or WARPDRIVE_INSTALLER) is an error naming the file or variable.
 Result<BuildPlan> plan_build(const AppEnvironment& environment, const BuildOptions& options,
                              const std::optional<BuildRecord>& previous, bool venv_created);
-
-// The requirement files `file` includes with -r/-c (recursively, each once,
-// `file` first). Missing nested files are listed too; pip reports them.
-std::vector<fs::path> requirement_closure(const fs::path& file);
 
 // The plan as text, for `build --dry-run`.
 std::string describe_plan(const BuildPlan& plan, const VenvPlan& venv);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 
@@ -116,6 +117,18 @@ Result<PythonRequest> version_request(std::string value, std::string origin, con
   return PythonRequest{v, std::move(origin)};
 }
 
+// version_request, as the answer of read_python_request.
+Result<std::optional<PythonRequest>> found_request(std::string value, std::string origin, const fs::path& file) {
+  WD_ASSIGN(PythonRequest r, version_request(std::move(value), std::move(origin), file));
+  return std::optional<PythonRequest>{std::move(r)};
+}
+
+// The first line of `file` that is neither empty nor a comment; "" without the file.
+Result<std::string> first_line_of(const fs::path& file) {
+  WD_ASSIGN(auto text, read_file_if_exists(file));
+  return text ? first_line(*text) : std::string();
+}
+
 struct Probe {
   std::string version;     // "3.11.2"
   std::string executable;  // sys.executable: the interpreter itself, not a shim
@@ -220,37 +233,24 @@ std::vector<Candidate> candidates(const EnvVars& env) {
 Result<std::optional<PythonRequest>> read_python_request(const fs::path& src_root) {
   // .python-version: pyenv's and uv's file; "system" asks for nothing in particular.
   fs::path pv = src_root / ".python-version";
-  WD_ASSIGN(auto text, read_file_if_exists(pv));
-  if (text) {
-    std::string line = first_line(*text);
-    if (line == "system") return std::optional<PythonRequest>{};
-    if (!line.empty()) {
-      WD_ASSIGN(auto r, version_request(line, ".python-version", pv));
-      return std::optional<PythonRequest>{r};
-    }
-  }
+  WD_ASSIGN(std::string line, first_line_of(pv));
+  if (line == "system") return std::optional<PythonRequest>{};
+  if (!line.empty()) return found_request(line, ".python-version", pv);
   // runtime.txt: Heroku's "python-3.12.1".
   fs::path rt = src_root / "runtime.txt";
-  WD_ASSIGN(text, read_file_if_exists(rt));
-  if (text) {
-    std::string line = first_line(*text);
-    if (!line.empty()) {
-      WD_ASSIGN(auto r, version_request(line, "runtime.txt", rt));
-      return std::optional<PythonRequest>{r};
-    }
-  }
+  WD_ASSIGN(line, first_line_of(rt));
+  if (!line.empty()) return found_request(line, "runtime.txt", rt);
   // .tool-versions: asdf/mise, "python 3.12.1 [more versions]".
   fs::path tv = src_root / ".tool-versions";
-  WD_ASSIGN(text, read_file_if_exists(tv));
+  WD_ASSIGN(auto text, read_file_if_exists(tv));
   if (text) {
     std::istringstream in(*text);
-    for (std::string line; std::getline(in, line);) {
-      std::istringstream words(line.substr(0, line.find('#')));
+    for (std::string entry; std::getline(in, entry);) {
+      std::istringstream words(entry.substr(0, entry.find('#')));
       std::string tool, version;
       if (words >> tool >> version && tool == "python") {
         if (version == "system") break;
-        WD_ASSIGN(auto r, version_request(version, ".tool-versions", tv));
-        return std::optional<PythonRequest>{r};
+        return found_request(version, ".tool-versions", tv);
       }
     }
   }
@@ -269,8 +269,7 @@ Result<std::optional<PythonRequest>> read_python_request(const fs::path& src_roo
         if (requires_->contains(key) && (*requires_)[key].is_string()) {
           std::string value = (*requires_)[key].get<std::string>();
           std::string where = fmt::format("Pipfile.lock {}", key);
-          WD_ASSIGN(auto r, version_request(value, where, pl));
-          return std::optional<PythonRequest>{r};
+          return found_request(value, where, pl);
         }
     }
   }
@@ -358,13 +357,12 @@ Result<PythonChoice> choose_python(const EnvVars& env, const std::optional<Pytho
     return PythonChoice{
         best->executable, best->version,
         fmt::format("{} ({}) is Python {}, for {}", best->program, best->executable, best->version, request->text())};
-  std::string available;
-  for (const auto& c : found)
-    available += (available.empty() ? "" : ", ") + fmt::format("{} ({})", c.program, c.version);
+  std::vector<std::string> available;
+  for (const auto& c : found) available.push_back(fmt::format("{} ({})", c.program, c.version));
   return make_error(
       fmt::format("the application asks for Python {}, and no interpreter here matches; found: {}; "
                   "install a matching Python, or set WARPDRIVE_PYTHON to one",
-                  request->text(), available.empty() ? "none" : available));
+                  request->text(), available.empty() ? "none" : fmt::format("{}", fmt::join(available, ", "))));
 }
 
 }  // namespace wd

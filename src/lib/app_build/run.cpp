@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "embedded.hpp"
 #include "hooks.hpp"
@@ -155,16 +156,17 @@ Result<std::vector<std::string>> server_missing(const AppEnvironment& e, const B
     if (out.exit_status != 0)
       return make_error(fmt::format("{} could not check for the {} server's modules (exit status {})",
                                     plan.python.string(), c.server, out.exit_status));
-    std::string names;
+    std::vector<std::string> names;
     size_t start = 0;
     while (start < out.out.size()) {
       size_t end = out.out.find('\n', start);
       if (end == std::string::npos) end = out.out.size();
       std::string name = trim(std::string_view(out.out).substr(start, end - start));
-      if (!name.empty()) names += (names.empty() ? "" : ", ") + name;
+      if (!name.empty()) names.push_back(name);
       start = end + 1;
     }
-    if (!names.empty()) missing.push_back(fmt::format("the Python module(s) {} (for {})", names, plan.python.string()));
+    if (!names.empty())
+      missing.push_back(fmt::format("the Python module(s) {} (for {})", fmt::join(names, ", "), plan.python.string()));
   }
   return missing;
 }
@@ -319,6 +321,56 @@ Result<bool> run_build_hook(const AppEnvironment& e, std::string_view name) {
   return true;
 }
 
+namespace {
+
+// Step 8: Django's collectstatic, or the settings start needs, unless the
+// last build (`prev`) did it for the same source and dependencies. `source`
+// is the source digest, taken again when collectstatic writes into the tree.
+Result<std::optional<DjangoFacts>> build_django(const AppEnvironment& e, const BuildPlan& plan,
+                                                const std::optional<BuildRecord>& prev, std::string& source,
+                                                Timings& times) {
+  const Settings& s = e.settings;
+  const fs::path& app_root = s.app_root;
+  std::optional<DjangoFacts> django;
+  if (plan.django.collectstatic || plan.django.facts) {
+    bool unchanged = plan.dependencies_unchanged && prev && prev->source_digest == source && prev->django &&
+                     prev->deploy_mode == s.deploy_mode_name() && prev->app_home == s.app_home &&
+                     (!plan.django.collectstatic || static_output_complete(app_root, prev->django->static_root));
+    if (unchanged) {
+      django = prev->django;
+      if (plan.django.collectstatic)
+        phase_line("Source and dependencies unchanged since the last build; not collecting static files again");
+      times.done("django", "unchanged, skipped");
+    } else if (plan.django.collectstatic) {
+      phase_line("Collecting static files for Django");
+      // Until it succeeds, no record may claim its output.
+      std::error_code ec;
+      fs::remove(collected_marker(app_root), ec);
+      if (prev && prev->django) {
+        BuildRecord without = *prev;
+        without.django.reset();
+        WD_TRY(save_build_record(app_root, without));
+      }
+      WD_ASSIGN(django, collect_static(e));
+      WD_TRY(write_file_atomic(collected_marker(app_root),
+                               fmt::format("{}\n{}\n", count_files(django->static_root), django->static_root)));
+      // collectstatic may write into the source tree (a STATIC_ROOT there).
+      WD_ASSIGN(source, source_digest(s.src_root, source_excludes(s)));
+      times.done("django", "collectstatic");
+    } else {
+      phase_line(fmt::format("Not collecting static files for Django: {}", plan.django.reason));
+      WD_ASSIGN(django, introspect_django(e));
+      times.done("django", "settings read; " + plan.django.reason);
+    }
+  } else if (plan.django.project) {
+    phase_line(fmt::format("Not collecting static files for Django: {}", plan.django.reason));
+    times.done("django", plan.django.reason);
+  }
+  return django;
+}
+
+}  // namespace
+
 Result<int> run_build(const Context& ctx, const BuildOptions& options) {
   Timings times;
 
@@ -414,42 +466,7 @@ Result<int> run_build(const Context& ctx, const BuildOptions& options) {
   // 8. Django: collectstatic, and the facts start needs.
   const Settings& s = e.settings;
   WD_ASSIGN(std::string source, source_digest(s.src_root, source_excludes(s)));
-  std::optional<DjangoFacts> django;
-  if (plan.django.collectstatic || plan.django.facts) {
-    const auto& prev = *previous;
-    bool unchanged = plan.dependencies_unchanged && prev && prev->source_digest == source && prev->django &&
-                     prev->deploy_mode == s.deploy_mode_name() && prev->app_home == s.app_home &&
-                     (!plan.django.collectstatic || static_output_complete(app_root, prev->django->static_root));
-    if (unchanged) {
-      django = prev->django;
-      if (plan.django.collectstatic)
-        phase_line("Source and dependencies unchanged since the last build; not collecting static files again");
-      times.done("django", "unchanged, skipped");
-    } else if (plan.django.collectstatic) {
-      phase_line("Collecting static files for Django");
-      // Until it succeeds, no record may claim its output.
-      std::error_code ec;
-      fs::remove(collected_marker(app_root), ec);
-      if (prev && prev->django) {
-        BuildRecord without = *prev;
-        without.django.reset();
-        WD_TRY(save_build_record(app_root, without));
-      }
-      WD_ASSIGN(django, collect_static(e));
-      WD_TRY(write_file_atomic(collected_marker(app_root),
-                               fmt::format("{}\n{}\n", count_files(django->static_root), django->static_root)));
-      // collectstatic may write into the source tree (a STATIC_ROOT there).
-      WD_ASSIGN(source, source_digest(s.src_root, source_excludes(s)));
-      times.done("django", "collectstatic");
-    } else {
-      phase_line(fmt::format("Not collecting static files for Django: {}", plan.django.reason));
-      WD_ASSIGN(django, introspect_django(e));
-      times.done("django", "settings read; " + plan.django.reason);
-    }
-  } else if (plan.django.project) {
-    phase_line(fmt::format("Not collecting static files for Django: {}", plan.django.reason));
-    times.done("django", plan.django.reason);
-  }
+  WD_ASSIGN(std::optional<DjangoFacts> django, build_django(e, plan, *previous, source, times));
 
   // 9. The build record, only now that everything succeeded.
   BuildRecord record;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "s2i_build.hpp"
 
@@ -63,13 +64,12 @@ Result<BuilderChoice> choose_builder(const EnvVars& env, const fs::path& source_
     if (ok && chosen != &table.front()) chosen = &b;
   }
   if (!chosen) {
-    std::string list;
-    for (const auto& b : table)
-      list += fmt::format("{}{} (Python {}, {})", list.empty() ? "" : ", ", b.image, b.python, b.debian);
+    std::vector<std::string> list;
+    for (const auto& b : table) list.push_back(fmt::format("{} (Python {}, {})", b.image, b.python, b.debian));
     return make_error(
         fmt::format("the application asks for Python {}, and no builder image has it; the builders "
                     "are: {}; change the version asked for, or name a builder with --builder-image",
-                    c.request->text(), list));
+                    c.request->text(), fmt::join(list, ", ")));
   }
   c.image = std::string(chosen->image);
   c.origin = fmt::format("Python {} for {}, {}", chosen->python, c.request->text(), chosen->debian);

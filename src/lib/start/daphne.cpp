@@ -23,16 +23,10 @@ Result<LaunchPlan> plan_daphne(const ServerInput& input) {
     plan.argv.push_back("--port");
     plan.argv.push_back(s.http_port_text());
   }
-  if (!has_option(user, {"--access-log"})) {
-    plan.argv.push_back("--access-log");
-    plan.argv.push_back("-");
-  }
+  default_option(plan.argv, user, {"--access-log"}, "--access-log", "-");
   if (!input.full_control) {
     // Bounds how long a stop waits for the application's open connections.
-    if (!has_option(user, {"--application-close-timeout"})) {
-      plan.argv.push_back("--application-close-timeout");
-      plan.argv.push_back("2");
-    }
+    default_option(plan.argv, user, {"--application-close-timeout"}, "--application-close-timeout", "2");
     WorkerSizing w = input.workers;
     w.processes = 1;
     w.threads = 1;

@@ -16,38 +16,20 @@ Result<LaunchPlan> plan_granian(const ServerInput& input) {
   LaunchPlan& plan = start.plan;
   const auto& user = input.server_args;
   bool asgi = !input.target || input.target->asgi;
-  if (!has_option(user, {"--interface"})) {
-    plan.argv.push_back("--interface");
-    plan.argv.push_back(asgi ? "asgi" : "wsgi");
-  }
-  if (!has_option(user, {"--host", "--uds"})) {
-    plan.argv.push_back("--host");
-    plan.argv.push_back("0.0.0.0");
-  }
-  if (!has_option(user, {"--port", "--uds"})) {
-    plan.argv.push_back("--port");
-    plan.argv.push_back(s.http_port_text());
-  }
+  default_option(plan.argv, user, {"--interface"}, "--interface", asgi ? "asgi" : "wsgi");
+  default_option(plan.argv, user, {"--host", "--uds"}, "--host", "0.0.0.0");
+  default_option(plan.argv, user, {"--port", "--uds"}, "--port", s.http_port_text());
   if (!has_option(user, {"--access-log", "--no-access-log"})) plan.argv.push_back("--access-log");
   if (!input.full_control) {
-    if (!start.user_processes) {
-      plan.argv.push_back("--workers");
-      plan.argv.push_back(std::to_string(start.processes));
-    }
+    add_asgi_processes(start, input,
+                       asgi ? std::string("1 event loop") : fmt::format("{} threads", input.workers.threads));
     if (!asgi && !has_option(user, {"--blocking-threads"})) {
       // WSGI runs in blocking threads: the sizing's threads per process.
       plan.argv.push_back("--blocking-threads");
       plan.argv.push_back(std::to_string(input.workers.threads));
       plan.workers = input.workers;
     }
-    if (!start.user_processes)
-      plan.notes.push_back(sizing_note(
-          input.workers, asgi ? fmt::format("{} processes x 1 event loop", start.processes)
-                              : fmt::format("{} processes x {} threads", start.processes, input.workers.threads)));
-    if (!has_option(user, {"--workers-kill-timeout"})) {
-      plan.argv.push_back("--workers-kill-timeout");
-      plan.argv.push_back("2");
-    }
+    default_option(plan.argv, user, {"--workers-kill-timeout"}, "--workers-kill-timeout", "2");
   }
   WD_TRY(finish_asgi_server(input, start));
   return std::move(start.plan);

@@ -86,31 +86,12 @@ Result<LaunchPlan> plan_gunicorn(const ServerInput& input) {
       plan.notes.push_back("nss_wrapper gives this UID its name: gunicorn gets " + conf.string() +
                            " so that its workers accept nss_wrapper's initgroups() error");
     }
-    if (!has_option(user, {"--bind", "-b"})) {
-      plan.argv.push_back("--bind");
-      plan.argv.push_back(fmt::format("0.0.0.0:{}", s.http_port));
-    }
-    if (!has_option(user, {"--access-logfile"})) {
-      plan.argv.push_back("--access-logfile");
-      plan.argv.push_back("-");
-    }
-    if (!has_option(user, {"--error-logfile", "--log-file"})) {
-      plan.argv.push_back("--error-logfile");
-      plan.argv.push_back("-");
-    }
+    default_option(plan.argv, user, {"--bind", "-b"}, "--bind", fmt::format("0.0.0.0:{}", s.http_port));
+    default_option(plan.argv, user, {"--access-logfile"}, "--access-logfile", "-");
+    default_option(plan.argv, user, {"--error-logfile", "--log-file"}, "--error-logfile", "-");
     if (!input.full_control) {
-      bool own_workers = has_option(user, {"--workers", "-w"});
-      bool own_threads = has_option(user, {"--threads", "--worker-class", "-k"});
-      if (!own_workers) {
-        plan.argv.push_back("--workers");
-        plan.argv.push_back(std::to_string(w.processes));
-      }
-      if (!own_threads) {
-        plan.argv.push_back("--threads");
-        plan.argv.push_back(std::to_string(w.threads));
-      }
-      if (!own_workers || !own_threads)
-        plan.notes.push_back(sizing_note(w, fmt::format("{} processes x {} threads", w.processes, w.threads)));
+      add_processes_and_threads(plan, user, w, {"--workers", {"--workers", "-w"}},
+                                {"--threads", {"--threads", "--worker-class", "-k"}});
       // The workers' heartbeat files: on an overlay file system they can stall workers.
       if (!has_option(user, {"--worker-tmp-dir"}) && is_dir("/dev/shm")) {
         plan.argv.push_back("--worker-tmp-dir");

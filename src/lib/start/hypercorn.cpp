@@ -15,28 +15,13 @@ Result<LaunchPlan> plan_hypercorn(const ServerInput& input) {
             begin_asgi_server(input, "hypercorn", "hypercorn", "hypercorn", "python3-hypercorn", {"--workers", "-w"}));
   LaunchPlan& plan = start.plan;
   const auto& user = input.server_args;
-  if (!has_option(user, {"--bind", "-b", "--insecure-bind"})) {
-    plan.argv.push_back("--bind");
-    plan.argv.push_back(fmt::format("0.0.0.0:{}", s.http_port));
-  }
-  if (!has_option(user, {"--access-logfile", "--access-log"})) {
-    plan.argv.push_back("--access-logfile");
-    plan.argv.push_back("-");
-  }
-  if (!has_option(user, {"--error-logfile", "--log-file", "--error-log"})) {
-    plan.argv.push_back("--error-logfile");
-    plan.argv.push_back("-");
-  }
+  default_option(plan.argv, user, {"--bind", "-b", "--insecure-bind"}, "--bind",
+                 fmt::format("0.0.0.0:{}", s.http_port));
+  default_option(plan.argv, user, {"--access-logfile", "--access-log"}, "--access-logfile", "-");
+  default_option(plan.argv, user, {"--error-logfile", "--log-file", "--error-log"}, "--error-logfile", "-");
   if (!input.full_control) {
-    if (!start.user_processes) {
-      plan.argv.push_back("--workers");
-      plan.argv.push_back(std::to_string(start.processes));
-      plan.notes.push_back(sizing_note(input.workers, fmt::format("{} processes x 1 event loop", start.processes)));
-    }
-    if (!has_option(user, {"--graceful-timeout"})) {
-      plan.argv.push_back("--graceful-timeout");
-      plan.argv.push_back("2");
-    }
+    add_asgi_processes(start, input, "1 event loop");
+    default_option(plan.argv, user, {"--graceful-timeout"}, "--graceful-timeout", "2");
   }
   WD_TRY(finish_asgi_server(input, start));
   return std::move(start.plan);

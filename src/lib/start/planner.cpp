@@ -180,9 +180,7 @@ std::string render_plan_text(const LaunchPlan& plan) {
   std::string out;
   out += fmt::format("mode: {}\n", plan.mode);
   out += fmt::format("server: {}\n", plan.server.empty() ? "none" : plan.server);
-  std::string argv;
-  for (const auto& a : plan.argv) argv += (argv.empty() ? "" : " ") + shell_quote(a);
-  out += fmt::format("argv: {}\n", argv);
+  out += fmt::format("argv: {}\n", shell_words(plan.argv));
   out += fmt::format("cwd: {}\n", shell_quote(plan.cwd.string()));
   for (const auto& [name, value] : plan.env_additions.vars())
     out += fmt::format("env: {}={}\n", name, shell_quote(value));

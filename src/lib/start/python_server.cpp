@@ -123,4 +123,28 @@ std::string sizing_note(const WorkerSizing& w, std::string_view what) {
   return fmt::format("workers: {}, sized from {}", what, w.reason);
 }
 
+void add_processes_and_threads(LaunchPlan& plan, const std::vector<std::string>& user, const WorkerSizing& w,
+                               const CountOption& processes, const CountOption& threads) {
+  bool own_processes = has_option(user, processes.names);
+  bool own_threads = has_option(user, threads.names);
+  if (!own_processes) {
+    plan.argv.emplace_back(processes.option);
+    plan.argv.push_back(std::to_string(w.processes));
+  }
+  if (!own_threads) {
+    plan.argv.emplace_back(threads.option);
+    plan.argv.push_back(std::to_string(w.threads));
+  }
+  if (!own_processes || !own_threads)
+    plan.notes.push_back(sizing_note(w, fmt::format("{} processes x {} threads", w.processes, w.threads)));
+}
+
+void add_asgi_processes(AsgiServerStart& start, const ServerInput& input, std::string_view per_process) {
+  if (start.user_processes) return;
+  start.plan.argv.push_back("--workers");
+  start.plan.argv.push_back(std::to_string(start.processes));
+  start.plan.notes.push_back(
+      sizing_note(input.workers, fmt::format("{} processes x {}", start.processes, per_process)));
+}
+
 }  // namespace wd

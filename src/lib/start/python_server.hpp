@@ -66,6 +66,19 @@ Status finish_asgi_server(const ServerInput& input, AsgiServerStart& start);
 // "workers: <what>, sized from <reason>" or "workers: <what> (<reason>)" when the user chose.
 std::string sizing_note(const WorkerSizing& workers, std::string_view what);
 
+// A server's option for a count, and the options that set it in server_args.
+struct CountOption {
+  std::string_view option;              // "--workers"
+  std::vector<std::string_view> names;  // {"--workers", "-w"}
+};
+// The sized processes and threads (gunicorn, uWSGI): each as its option
+// unless server_args sets it, and the sizing note when warpdrive set either.
+void add_processes_and_threads(LaunchPlan& plan, const std::vector<std::string>& user, const WorkerSizing& workers,
+                               const CountOption& processes, const CountOption& threads);
+// An ASGI server's sized processes as --workers N unless server_args chose,
+// with the sizing note "<N> processes x <per_process>".
+void add_asgi_processes(AsgiServerStart& start, const ServerInput& input, std::string_view per_process);
+
 Result<LaunchPlan> plan_gunicorn(const ServerInput& input);
 Result<LaunchPlan> plan_uwsgi(const ServerInput& input);
 Result<LaunchPlan> plan_waitress(const ServerInput& input);

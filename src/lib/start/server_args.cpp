@@ -226,4 +226,11 @@ bool has_option(const std::vector<std::string>& words, const std::vector<std::st
   return false;
 }
 
+void default_option(std::vector<std::string>& argv, const std::vector<std::string>& user,
+                    const std::vector<std::string_view>& names, std::string_view option, std::string value) {
+  if (has_option(user, names)) return;
+  argv.emplace_back(option);
+  argv.push_back(std::move(value));
+}
+
 }  // namespace wd

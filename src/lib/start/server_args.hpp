@@ -35,4 +35,9 @@ Result<ServerArgs> load_server_args(const Settings& settings, std::string_view s
 // or a short option "-w" / "-w4".
 bool has_option(const std::vector<std::string>& words, const std::vector<std::string_view>& names);
 
+// warpdrive's default for a server option: appends `option value` to `argv`
+// unless the user's words already hold one of `names` (theirs win).
+void default_option(std::vector<std::string>& argv, const std::vector<std::string>& user,
+                    const std::vector<std::string_view>& names, std::string_view option, std::string value);
+
 }  // namespace wd

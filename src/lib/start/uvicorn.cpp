@@ -15,30 +15,14 @@ Result<LaunchPlan> plan_uvicorn(const ServerInput& input) {
   WD_ASSIGN(AsgiServerStart start, begin_asgi_server(input, "uvicorn", "uvicorn", "uvicorn", "uvicorn", {"--workers"}));
   LaunchPlan& plan = start.plan;
   const auto& user = input.server_args;
-  if (!has_option(user, {"--host", "--uds", "--fd"})) {
-    plan.argv.push_back("--host");
-    plan.argv.push_back("0.0.0.0");
-  }
-  if (!has_option(user, {"--port", "--uds", "--fd"})) {
-    plan.argv.push_back("--port");
-    plan.argv.push_back(s.http_port_text());
-  }
+  default_option(plan.argv, user, {"--host", "--uds", "--fd"}, "--host", "0.0.0.0");
+  default_option(plan.argv, user, {"--port", "--uds", "--fd"}, "--port", s.http_port_text());
   if (!input.full_control) {
-    if (!start.user_processes) {
-      plan.argv.push_back("--workers");
-      plan.argv.push_back(std::to_string(start.processes));
-      plan.notes.push_back(sizing_note(input.workers, fmt::format("{} processes x 1 event loop", start.processes)));
-    }
+    add_asgi_processes(start, input, "1 event loop");
     // Startup and shutdown handlers run for every application that implements
     // lifespan; one that does not (Django's ASGIHandler) still starts ("on" would refuse it).
-    if (!has_option(user, {"--lifespan"})) {
-      plan.argv.push_back("--lifespan");
-      plan.argv.push_back("auto");
-    }
-    if (!has_option(user, {"--timeout-graceful-shutdown"})) {
-      plan.argv.push_back("--timeout-graceful-shutdown");
-      plan.argv.push_back("2");
-    }
+    default_option(plan.argv, user, {"--lifespan"}, "--lifespan", "auto");
+    default_option(plan.argv, user, {"--timeout-graceful-shutdown"}, "--timeout-graceful-shutdown", "2");
   }
   // uvicorn trusts X-Forwarded-* from 127.0.0.1 by default: only when configured here.
   if (!has_option(user, {"--proxy-headers", "--no-proxy-headers", "--forwarded-allow-ips"}) &&

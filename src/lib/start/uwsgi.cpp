@@ -67,10 +67,8 @@ Result<LaunchPlan> plan_uwsgi(const ServerInput& input) {
     plan.argv.push_back("--plugin");
     plan.argv.push_back("python3");
   }
-  if (!has_option(user, {"--http-socket", "--http", "--socket", "-s"})) {
-    plan.argv.push_back("--http-socket");
-    plan.argv.push_back(fmt::format("0.0.0.0:{}", s.http_port));
-  }
+  default_option(plan.argv, user, {"--http-socket", "--http", "--socket", "-s"}, "--http-socket",
+                 fmt::format("0.0.0.0:{}", s.http_port));
   for (const char* flag : {"--master", "--single-interpreter", "--die-on-term"}) plan.argv.push_back(flag);
   // A bounded stop: uWSGI waits 60 s by default for a worker to die (one
   // forked just before the stop ignores the signal while it starts, and is
@@ -88,18 +86,8 @@ Result<LaunchPlan> plan_uwsgi(const ServerInput& input) {
   if (!input.full_control) {
     plan.argv.push_back("--need-app");
     const WorkerSizing& w = input.workers;
-    bool own_processes = has_option(user, {"--processes", "--workers", "-p"});
-    bool own_threads = has_option(user, {"--threads"});
-    if (!own_processes) {
-      plan.argv.push_back("--processes");
-      plan.argv.push_back(std::to_string(w.processes));
-    }
-    if (!own_threads) {
-      plan.argv.push_back("--threads");
-      plan.argv.push_back(std::to_string(w.threads));
-    }
-    if (!own_processes || !own_threads)
-      plan.notes.push_back(sizing_note(w, fmt::format("{} processes x {} threads", w.processes, w.threads)));
+    add_processes_and_threads(plan, user, w, {"--processes", {"--processes", "--workers", "-p"}},
+                              {"--threads", {"--threads"}});
     for (const auto& m : input.statics) {
       plan.argv.push_back("--static-map");
       plan.argv.push_back(mount_point(m.url) + "=" + m.directory.string());
