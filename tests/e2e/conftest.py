@@ -40,6 +40,7 @@ PINS = {
     "uvicorn-worker": "uvicorn-worker==0.4.0",
     "uvicorn-standard": "uvicorn[standard]==0.54.0",
     "hypercorn": "hypercorn==0.18.0",
+    "uvloop": "uvloop==0.23.0",
     "daphne": "daphne==4.2.3",
     "granian": "granian==2.8.9",
     "fastapi": "fastapi==0.165.0",

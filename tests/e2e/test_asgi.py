@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (ARBITRARY_UID, SYSTEM_PYTHON, free_port, http_get, make_venv, process_output, pypi_venv,
-                      running, stop_and_check, wait_for_http)
+from conftest import (ARBITRARY_UID, SYSTEM_PYTHON, free_port, http_get, make_venv, pins, process_output,
+                      pypi_venv, running, stop_and_check, wait_for_http)
 
 PACKAGES = ("fastapi", "starlette", "quart", "litestar", "uvicorn", "hypercorn", "daphne", "granian", "websockets",
             "django", "channels", "servestatic")
@@ -389,6 +389,54 @@ def test_wsgi_app_with_uvicorn_is_refused_and_granian_serves_it(app):
         status, _, body = wait_for_http(f"http://127.0.0.1:{port}/", timeout=60, proc=proc)
         assert (status, body) == (200, b"plain wsgi")
         stop_and_check(proc, timeout=5.0)
+
+
+# A raw ASGI application (no framework to install) that answers with the
+# module of the event loop it runs on, and completes the lifespan protocol.
+LOOP_REPORTER = '''\
+import asyncio
+import json
+
+
+async def application(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    body = json.dumps({"loop": type(asyncio.get_running_loop()).__module__}).encode()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})
+'''
+
+
+def test_build_installs_hypercorn_with_uvloop_and_start_runs_it_on_uvloop(app, shared_tmp):
+    """Nothing in the app names a server: build installs the chosen one's
+    packages from the index (hypercorn[uvloop] and ServeStatic, held to the
+    test pins by a constraints file), and start gives Hypercorn uvloop's event
+    loop because the virtualenv has it (Hypercorn keeps asyncio's unless told)."""
+    app.write("asgi.py", LOOP_REPORTER)
+    constraints = shared_tmp / "constraints.txt"
+    constraints.write_text("\n".join(pins("hypercorn", "uvloop", "servestatic")) + "\n")
+    env = app.env(WARPDRIVE_SERVER_TYPE="hypercorn", WARPDRIVE_PYTHON=SYSTEM_PYTHON,
+                  PIP_CONSTRAINT=constraints, UV_CONSTRAINT=constraints)
+    r = app.run("build", env=env, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Installing hypercorn[uvloop] and servestatic" in r.stdout + r.stderr
+    dry = app.run("start", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert "note: event loop: uvloop (installed in the application's Python)" in dry.stdout
+    assert " --worker-class uvloop " in dry.stdout.split("argv: ")[1].split("\n")[0]
+    port = free_port()
+    proc = app.popen("start", env={**env, "WARPDRIVE_HTTP_PORT": str(port)})
+    with running(proc):
+        assert get_json(port, proc) == {"loop": "uvloop"}
+        assert stop_and_check(proc, timeout=5.0) < 5.0
+    assert proc.returncode == 0, process_output(proc)
 
 
 def test_main_py_that_fails_to_import_stops_start_with_the_traceback(app):

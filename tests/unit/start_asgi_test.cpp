@@ -2,8 +2,11 @@
 // decision ASGI or WSGI by inspection (Debian's python3 imports raw ASGI and
 // WSGI callables, no framework needed), the file-only guess build uses, the
 // refusals, and the uvicorn / hypercorn / daphne / granian argv.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "introspect/app_inspect.hpp"
@@ -221,6 +224,29 @@ TEST_F(AsgiPlan, HypercornDaphneGranianDefaults) {
   EXPECT_EQ(w->argv,
             (Words{bin + "/granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", "8123", "--access-log",
                    "--workers", "3", "--blocking-threads", "4", "--workers-kill-timeout", "2", "main:api"}));
+}
+
+TEST_F(AsgiPlan, HypercornTakesUvloopWhenTheApplicationsPythonHasIt) {
+  fake_venv("hypercorn");
+  auto h = plan_hypercorn(input("hypercorn"));
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  EXPECT_EQ(std::count(h->argv.begin(), h->argv.end(), "--worker-class"), 0);
+  EXPECT_NE(fmt::format("{}", fmt::join(h->notes, "\n")).find("event loop: asyncio's"), std::string::npos);
+
+  put("lib/python3.11/site-packages/uvloop/__init__.py", "");
+  h = plan_hypercorn(input("hypercorn"));
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  std::string bin = (root_ / "bin").string();
+  EXPECT_EQ(h->argv, (Words{bin + "/hypercorn", "--bind", "0.0.0.0:8123", "--access-logfile", "-", "--error-logfile",
+                            "-", "--workers", "3", "--graceful-timeout", "2", "--worker-class", "uvloop", "main:api"}));
+
+  for (const Words& own : {Words{"-k", "trio"}, Words{"--worker-class=asyncio"}, Words{"-kasyncio"}}) {
+    auto in = input("hypercorn");
+    in.server_args = own;
+    h = plan_hypercorn(in);
+    ASSERT_TRUE(h.ok()) << h.error().message;
+    EXPECT_EQ(std::count(h->argv.begin(), h->argv.end(), "uvloop"), 0) << own.front();
+  }
 }
 
 TEST_F(AsgiPlan, AsgiStaticsGoThroughServeStatic) {
