@@ -100,6 +100,62 @@ TEST_F(AsgiPlan, MainPyAsgiObjectIsFoundWhateverItsName) {
   EXPECT_TRUE(cached);
 }
 
+TEST_F(AsgiPlan, TheFilesFastapiRunLooksForAreCandidatesInItsOrder) {
+  // FastAPI's "bigger applications" layout: a package app/ with main.py, imported as app.main.
+  put("src/app/__init__.py", "");
+  put("src/app/app.py", kRawAsgi);
+  put("src/app/main.py", std::string("from . import app as sibling\n") + kRawAsgi);
+  auto d = detect_app(e_, DetectDepth::full);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->kind, AppKind::asgi);
+  ASSERT_TRUE(d->target);
+  EXPECT_EQ(d->target->module, "app.main");  // before app/app.py, as `fastapi run` orders them
+  EXPECT_EQ(d->target->callable, "service");
+  put("src/api.py", kRawAsgi);  // api.py comes before the package's files
+  d = detect_app(e_, DetectDepth::full);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->target->module, "api");
+  // A file that imports no ASGI framework is passed over, not served.
+  put("src/api.py", "def application(environ, start_response):\n    pass\n");
+  d = detect_app(e_, DetectDepth::files);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->target->module, "app.main");
+}
+
+TEST_F(AsgiPlan, FastapiEntrypointInPyprojectNamesTheApplication) {
+  put("src/pkg/__init__.py", "");
+  put("src/pkg/service.py", kRawAsgi);
+  put("src/main.py", "async def other(scope, receive, send):\n    pass\n");
+  put("src/pyproject.toml", "[project]\nname = \"x\"\n\n[tool.fastapi]\nentrypoint = \"pkg.service:service\"\n");
+  auto d = detect_app(e_, DetectDepth::full);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->kind, AppKind::asgi);
+  EXPECT_EQ(d->target->module, "pkg.service");
+  EXPECT_EQ(d->target->callable, "service");
+  bool said = false;
+  for (const auto& n : d->notes)
+    said = said || n == "ASGI application pkg.service:service (entrypoint in [tool.fastapi] of pyproject.toml)";
+  EXPECT_TRUE(said);
+  // APP_MODULE still wins: it is the variable the user set for this deployment.
+  e_.env.set("APP_MODULE", "main:other");
+  d = detect_app(e_, DetectDepth::full);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->target->module, "main");
+  e_.env.unset("APP_MODULE");
+
+  put("src/pyproject.toml", "[tool.fastapi]\nentrypoint = \"missing_module:app\"\n");
+  d = detect_app(e_, DetectDepth::full);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message.find("entrypoint in [tool.fastapi] of pyproject.toml names module 'missing_module'"),
+            std::string::npos)
+      << d.error().message;
+  put("src/pyproject.toml", "[tool.fastapi]\nentrypoint = 3\n");
+  d = detect_app(e_, DetectDepth::full);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().message, (root_ / "src" / "pyproject.toml").string() +
+                                   ": [tool.fastapi] entrypoint must be a string \"module:attribute\"");
+}
+
 TEST_F(AsgiPlan, FilesDepthGuessesFromTheSourceForBuild) {
   put("src/main.py", "from fastapi import FastAPI\nweb = FastAPI()\n");
   auto d = detect_app(e_, DetectDepth::files);  // fastapi is not installed: nothing is imported

@@ -251,22 +251,51 @@ Status detect_django(const AppEnvironment& e, Detection& d, DetectDepth depth) {
 // APP_MODULE (the OpenShift builder's "module:callable"): WSGI or ASGI by
 // inspection. Without ":callable", the module's ASGI application object
 // (whatever its name), else its `application`.
-Status detect_app_module(const AppEnvironment& e, const std::string& spec_text, Detection& d, DetectDepth depth) {
+// `origin` says where spec_text came from, for messages: "APP_MODULE", or
+// FastAPI's entrypoint in pyproject.toml.
+Status detect_app_module(const AppEnvironment& e, const std::string& spec_text, std::string_view origin, Detection& d,
+                         DetectDepth depth) {
   const Settings& s = e.settings;
-  WD_ASSIGN(auto spec, split_app_spec(spec_text, "APP_MODULE"));
-  WD_ASSIGN(d.target, target_for(s, spec.first, spec.second, "APP_MODULE"));
+  WD_ASSIGN(auto spec, split_app_spec(spec_text, origin));
+  WD_ASSIGN(d.target, target_for(s, spec.first, spec.second, origin));
   bool named = spec_text.find(':') != std::string::npos;
   if (!named) d.target->callable.clear();
   WD_ASSIGN(bool found, decide_protocol(e, d, depth, !named, "application"));
   if (!found)
     return make_error(
-        fmt::format("APP_MODULE names module {} ({}), which holds no ASGI application object and no "
-                    "WSGI `application`: name it as APP_MODULE={}:NAME",
-                    spec.first, d.target->script.string(), spec.first));
+        fmt::format("{} names module {} ({}), which holds no ASGI application object and no "
+                    "WSGI `application`: name it as {}:NAME",
+                    origin, spec.first, d.target->script.string(), spec.first));
   d.kind = d.target->asgi ? AppKind::asgi : AppKind::wsgi;
-  d.notes.push_back(fmt::format("{} application {}:{} (APP_MODULE)", d.target->asgi ? "ASGI" : "WSGI", spec.first,
-                                d.target->callable));
+  d.notes.push_back(fmt::format("{} application {}:{} ({})", d.target->asgi ? "ASGI" : "WSGI", spec.first,
+                                d.target->callable, origin));
   return add_configured_static(s, d);
+}
+
+Result<toml::table> parse_toml_file(const fs::path& path) {
+  WD_ASSIGN(std::string text, read_file(path));
+  try {
+    return toml::parse(text, path.string());
+  } catch (const toml::parse_error& err) {
+    return make_error(fmt::format("{} is not valid TOML: {}", path.string(), err.description()));
+  }
+}
+
+constexpr std::string_view kFastapiEntrypoint = "entrypoint in [tool.fastapi] of pyproject.toml";
+
+// FastAPI's own setting for `fastapi run`: `entrypoint = "module:attribute"`
+// in the [tool.fastapi] table of pyproject.toml (APP_HOME's, else SRC_ROOT's).
+Result<std::optional<std::string>> fastapi_entrypoint(const Settings& s) {
+  auto pyproject = find_app_file(s, "pyproject.toml");
+  if (!pyproject || !is_file(*pyproject)) return std::optional<std::string>();
+  WD_ASSIGN(toml::table t, parse_toml_file(*pyproject));
+  auto node = t["tool"]["fastapi"]["entrypoint"];
+  if (!node) return std::optional<std::string>();
+  auto value = node.value<std::string>();
+  if (!value || value->empty())
+    return make_error(
+        fmt::format("{}: [tool.fastapi] entrypoint must be a string \"module:attribute\"", pyproject->string()));
+  return std::optional<std::string>(*value);
 }
 
 // The ASGI module (WARPDRIVE_ASGI_MODULE_NAME, default asgi: asgi.py in
@@ -301,7 +330,8 @@ Result<bool> detect_asgi_module(const AppEnvironment& e, Detection& d, DetectDep
   return true;
 }
 
-// A module (main.py, or app.py without a __main__ block) whose source imports
+// A module (main.py and the other files `fastapi run` looks for, or app.py
+// without a __main__ block) whose source imports
 // an ASGI framework: served when importing it shows a module-level ASGI
 // application object. False (and no target) otherwise.
 Result<bool> detect_asgi_candidate(const AppEnvironment& e, Detection& d, DetectDepth depth, const fs::path& script,
@@ -647,7 +677,12 @@ Result<Detection> detect_kind(const AppEnvironment& e, const NamedEntry& named, 
     }
   }
   if (named.module) {
-    WD_TRY(detect_app_module(e, *named.module, d, depth));
+    WD_TRY(detect_app_module(e, *named.module, "APP_MODULE", d, depth));
+    return d;
+  }
+  WD_ASSIGN(auto entrypoint, fastapi_entrypoint(s));
+  if (entrypoint) {
+    WD_TRY(detect_app_module(e, *entrypoint, kFastapiEntrypoint, d, depth));
     return d;
   }
   if (automatic) {
@@ -662,8 +697,11 @@ Result<Detection> detect_kind(const AppEnvironment& e, const NamedEntry& named, 
   if (asgi_module) return d;
   WD_ASSIGN(bool wsgi, detect_wsgi_module(e, d, false, depth));
   if (wsgi) return d;
-  if (auto main_py = find_module_file({s.app_home}, "main")) {
-    WD_ASSIGN(bool asgi, detect_asgi_candidate(e, d, depth, *main_py, "main"));
+  // The files `fastapi run` looks for, in its order (app.py was decided above).
+  for (const char* module : {"main", "api", "app.main", "app.app", "app.api"}) {
+    auto file = find_module_file({s.app_home}, module);
+    if (!file) continue;
+    WD_ASSIGN(bool asgi, detect_asgi_candidate(e, d, depth, *file, module));
     if (asgi) return d;
   }
   WD_ASSIGN(bool project, detect_project_module(e, d));
@@ -694,14 +732,9 @@ Result<std::optional<std::string>> project_module_name(const AppEnvironment& e) 
   };
   fs::path pyproject = s.src_root / "pyproject.toml";
   if (is_file(pyproject)) {
-    WD_ASSIGN(std::string text, read_file(pyproject));
-    try {
-      toml::table t = toml::parse(text, pyproject.string());
-      if (auto n = t["project"]["name"].value<std::string>()) return normal(*n);
-      if (auto n = t["tool"]["poetry"]["name"].value<std::string>()) return normal(*n);
-    } catch (const toml::parse_error& err) {
-      return make_error(fmt::format("{} is not valid TOML: {}", pyproject.string(), err.description()));
-    }
+    WD_ASSIGN(toml::table t, parse_toml_file(pyproject));
+    if (auto n = t["project"]["name"].value<std::string>()) return normal(*n);
+    if (auto n = t["tool"]["poetry"]["name"].value<std::string>()) return normal(*n);
   }
   fs::path setup_cfg = s.src_root / "setup.cfg";
   if (is_file(setup_cfg)) {
