@@ -5,7 +5,10 @@
 Imports MODULE and decides whether its application speaks ASGI or WSGI, by
 inspecting the object, never by the file's name:
 
-- With CALLABLE (a dotted attribute path): that object is classified.
+- With CALLABLE (a dotted attribute path): that object is classified; a
+  factory call ("create_app()", literal arguments only, read by
+  warpdrive_app_loader.py beside this file) is called and what it returns
+  is classified.
 - Without: the module-level objects that are ASGI applications are found,
   whatever their names: instances of a known framework class (FastAPI,
   Starlette, Quart, Litestar, Django's ASGIHandler, Channels' routers, ...)
@@ -26,6 +29,8 @@ import inspect
 import json
 import os
 import sys
+
+import warpdrive_app_loader
 
 # Framework classes, by the qualified name of a class in the object's MRO.
 # The most derived class that is listed decides (falcon.asgi.App derives
@@ -142,8 +147,22 @@ def main():
     for path in (os.environ.get("WARPDRIVE_SRC_ROOT"), os.environ.get("WARPDRIVE_APP_HOME") or os.getcwd()):
         if path and path not in sys.path:
             sys.path.insert(0, path)
+    call = None
+    if "(" in callable_path:
+        try:
+            _, callable_path, call = warpdrive_app_loader.parse(module_name + ":" + callable_path)
+        except warpdrive_app_loader.TargetError as e:
+            sys.stderr.write("warpdrive: %s\n" % e)
+            sys.exit(2)
     module = importlib.import_module(module_name)
-    if callable_path:
+    if call is not None:
+        name, factory = find_named(module, callable_path)
+        args, kwargs = call
+        # A factory that raises is an application that fails to load: exit 1 with its traceback.
+        protocol, kind, why = classify(factory(*args, **kwargs))
+        answer = {"callable": name, "protocol": protocol, "kind": kind,
+                  "why": "made by the factory %s(...): %s" % (name, why)}
+    elif callable_path:
         name, obj = find_named(module, callable_path)
         protocol, kind, why = classify(obj)
         answer = {"callable": name, "protocol": protocol, "kind": kind, "why": why}

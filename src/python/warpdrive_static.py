@@ -2,11 +2,13 @@
 
 `warpdrive start` writes this module under $WARPDRIVE_APP_ROOT/tmp/warpdrive/
 and points the server at `warpdrive_static:application`. It loads the
-application named by WARPDRIVE_WRAPPED_APPLICATION ("module:callable") and
-serves each static mount of WARPDRIVE_STATIC_MOUNTS (a JSON list of
-[url_prefix, directory] pairs) in front of it: content types, cache headers
-(long-lived for hashed names such as Django's manifest storage) and the
-pre-compressed .gz / .br variants when they exist.
+application named by WARPDRIVE_WRAPPED_APPLICATION ("module:callable", or a
+factory call "module:create_app()": warpdrive_app_loader.py) and serves each
+static mount of WARPDRIVE_STATIC_MOUNTS (a JSON list of [url_prefix,
+directory] pairs) in front of it: content types, cache headers (long-lived
+for hashed names such as Django's manifest storage) and the pre-compressed
+.gz / .br variants when they exist. Without mounts (a factory whose
+application has no static files) it serves the application as it is.
 
 WARPDRIVE_STATIC_INTERFACE says what the application speaks: "wsgi"
 (gunicorn, Waitress, uWSGI's python servers) is served through WhiteNoise,
@@ -14,17 +16,10 @@ WARPDRIVE_STATIC_INTERFACE says what the application speaks: "wsgi"
 maintained WhiteNoise fork that also speaks ASGI. For ASGI, other paths,
 WebSocket and lifespan events all go to the application.
 """
-import importlib
 import json
 import os
 
-
-def _load(target):
-    module_name, _, attribute = target.partition(":")
-    value = importlib.import_module(module_name)
-    for name in (attribute or "application").split("."):
-        value = getattr(value, name)
-    return value
+import warpdrive_app_loader
 
 
 def _static_server():
@@ -38,8 +33,12 @@ def _static_server():
 
 
 def _wrap():
-    wrapped = _static_server()(_load(os.environ["WARPDRIVE_WRAPPED_APPLICATION"]))
-    for url, directory in json.loads(os.environ.get("WARPDRIVE_STATIC_MOUNTS", "[]")):
+    app = warpdrive_app_loader.load(os.environ["WARPDRIVE_WRAPPED_APPLICATION"])
+    mounts = json.loads(os.environ.get("WARPDRIVE_STATIC_MOUNTS", "[]"))
+    if not mounts:
+        return app
+    wrapped = _static_server()(app)
+    for url, directory in mounts:
         wrapped.add_files(directory, prefix=url)
     return wrapped
 

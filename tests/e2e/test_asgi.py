@@ -447,6 +447,23 @@ def test_fastapi_package_layout_app_main_is_found(app, server):
         stop_and_check(proc, timeout=5.0)
 
 
+@pytest.mark.parametrize("server", ["uvicorn", "granian"])
+def test_app_module_asgi_factory(app, server):
+    """APP_MODULE=module:factory(...) for an ASGI application: the factory's
+    result is inspected (FastAPI) and served through the same loader."""
+    layer_venv(app)
+    app.write("factory.py", "from fastapi import FastAPI\n\n\ndef make(title):\n    api = FastAPI(title=title)\n\n"
+                            "    @api.get('/')\n    def root():\n        return {'title': api.title}\n\n"
+                            "    return api\n")
+    port = free_port()
+    proc = start_server(app, server, port, APP_MODULE="factory:make('made by a factory')")
+    with running(proc):
+        assert get_json(port, proc) == {"title": "made by a factory"}
+        stop_and_check(proc, timeout=5.0)
+    out = process_output(proc)
+    assert "factory:make('made by a factory') is an ASGI application: FastAPI, made by the factory make(...)" in out
+
+
 def test_fastapi_entrypoint_in_pyproject_names_the_application(app):
     """FastAPI's own setting for `fastapi run`, [tool.fastapi] entrypoint, is
     followed even when the module is in no file `fastapi run` would guess and

@@ -91,6 +91,41 @@ def test_django_plan_uses_the_build_record(django_app):
     assert f"Django settings from the build record {django_app.root}/markers/build.json" in plan["notes"]
 
 
+# An application factory named in APP_MODULE, as gunicorn reads it (the
+# OpenShift builder hands APP_MODULE to gunicorn, so apps made for it may use
+# Flask's create_app pattern).
+FACTORY = '''\
+def create_app(greeting="hello", shout=False):
+    text = greeting.upper() if shout else greeting
+
+    def application(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [text.encode()]
+
+    return application
+'''
+
+
+@pytest.mark.parametrize("server", [*SERVERS, "mod_wsgi"])
+def test_app_module_factory_is_called_by_every_wsgi_server(app, server):
+    app.write("shop/__init__.py", FACTORY)
+    port = free_port()
+    proc, (status, _, body) = serve(app, port, WARPDRIVE_SERVER_TYPE=server,
+                                    APP_MODULE="shop:create_app('bonjour', shout=True)")
+    with running(proc):
+        assert (status, body) == (200, b"BONJOUR"), process_output(proc)
+        assert stop_and_check(proc) < 5.0
+
+
+def test_app_module_factory_with_code_for_arguments_is_refused(app):
+    app.write("shop/__init__.py", FACTORY)
+    marker = app.root / "ran"
+    r = dry_run(app, APP_MODULE=f"shop:create_app(open({str(marker)!r}, 'w').write('x'))")
+    assert r.returncode != 0
+    assert "a factory's arguments must be literals" in r.stderr, r.stderr
+    assert not marker.exists()
+
+
 # --- the other kinds of application -------------------------------------------------------------
 
 

@@ -422,6 +422,27 @@ def test_mod_wsgi_express_from_the_virtualenv_with_two_processes(express_app):
         stop_and_check(proc, timeout=15)
 
 
+def test_mod_wsgi_express_calls_an_app_module_factory(express_app):
+    """mod_wsgi-express has no factory option: it loads warpdrive's handler
+    script, which calls the factory through the same loader as every server."""
+    express_app.write("shop/__init__.py", "def create_app(word, shout=False):\n"
+                                          "    def application(environ, start_response):\n"
+                                          "        start_response('200 OK', [])\n"
+                                          "        return [(word.upper() if shout else word).encode()]\n"
+                                          "    return application\n")
+    port = free_port()
+    factory = "shop:create_app('express', shout=True)"
+    dry = express_app.run("start", "--dry-run", env=express_app.env(WARPDRIVE_HTTP_PORT=port,
+                                                                    WARPDRIVE_SERVER_TYPE="mod_wsgi",
+                                                                    APP_MODULE=factory))
+    assert dry.returncode == 0, dry.stderr
+    assert f"serving the factory {factory}" in dry.stdout
+    proc, (status, _, body) = serve(express_app, port, APP_MODULE=factory)
+    with running(proc):
+        assert (status, body) == (200, b"EXPRESS"), process_output(proc)
+        stop_and_check(proc, timeout=15)
+
+
 @pytest.mark.parametrize("express", ["on", "off"], ids=["mod_wsgi-express", "generated-config"])
 def test_new_relic_runs_the_server_under_newrelic_admin(express_app, express):
     port = free_port()

@@ -95,11 +95,74 @@ TEST_F(StartPlan, AppModuleNotFoundIsAnError) {
 }
 
 TEST_F(StartPlan, AppModuleMalformed) {
-  e_.env.set("APP_MODULE", "app:create_app()");
+  for (std::string bad : {"app:create_app(", "app:create_app()x", "app:1st", "app:", "my-app:application", "app:(1)"}) {
+    e_.env.set("APP_MODULE", bad);
+    auto d = detect_app(e_, DetectDepth::full);
+    ASSERT_FALSE(d.ok()) << bad;
+    EXPECT_EQ(d.error().message, "APP_MODULE is '" + bad +
+                                     "', not module:callable (for example mysite.wsgi:application, or "
+                                     "app:create_app() for an application factory)");
+  }
+}
+
+// An application factory, as gunicorn reads APP_MODULE: start calls it (with
+// literal arguments only) to inspect what it returns, and every Python server
+// is pointed at the wrapper module that calls it the same way.
+constexpr const char* kFactory =
+    "def create_app(name='default', debug=False):\n"
+    "    def application(environ, start_response):\n"
+    "        start_response('200 OK', [])\n"
+    "        return [name.encode()]\n"
+    "    return application\n";
+
+TEST_F(StartPlan, AppModuleFactoryIsCalledAndServedThroughTheWrapper) {
+  put("shop/__init__.py", kFactory);
+  e_.env.set("APP_MODULE", "shop:create_app('it''s', debug=True)");
+  auto d = detect_app(e_, DetectDepth::full);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  ASSERT_TRUE(d->target);
+  EXPECT_EQ(d->kind, AppKind::wsgi);
+  EXPECT_EQ(d->target->callable, "create_app");
+  EXPECT_EQ(d->target->factory_args, "'it''s', debug=True");
+  EXPECT_EQ(d->server, ServerId::gunicorn);
+  bool said = false;
+  for (const auto& n : d->notes)
+    said = said || n.find(
+                       "shop:create_app('it''s', debug=True) is a WSGI application: WSGI callable, made by the "
+                       "factory create_app(...): its function takes two parameters") == 0;
+  EXPECT_TRUE(said);
+
+  auto in = input("gunicorn");
+  in.target = d->target;
+  auto p = plan_gunicorn(in);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->argv.back(), "warpdrive_static:application");
+  EXPECT_EQ(p->env_additions.get("WARPDRIVE_WRAPPED_APPLICATION"), "shop:create_app('it''s', debug=True)");
+  EXPECT_EQ(p->env_additions.get("WARPDRIVE_STATIC_MOUNTS"), "[]");
+  ASSERT_EQ(p->files.size(), 2u);
+  EXPECT_EQ(p->files[1].path, root_ / "tmp" / "warpdrive" / "warpdrive_app_loader.py");
+
+  auto u = plan_uwsgi(in);
+  ASSERT_TRUE(u.ok()) << u.error().message;
+  auto module = std::find(u->argv.begin(), u->argv.end(), "--module");
+  ASSERT_NE(module, u->argv.end());
+  EXPECT_EQ(*(module + 1), "warpdrive_static:application");
+}
+
+TEST_F(StartPlan, AppModuleFactoryArgumentsMustBeLiterals) {
+  put("shop/__init__.py", kFactory);
+  e_.env.set("APP_MODULE", "shop:create_app(__import__('os').getcwd())");
   auto d = detect_app(e_, DetectDepth::full);
   ASSERT_FALSE(d.ok());
-  EXPECT_EQ(d.error().message,
-            "APP_MODULE is 'app:create_app()', not module:callable (for example mysite.wsgi:application)");
+  EXPECT_NE(d.error().message.find("cannot tell which application shop"), std::string::npos) << d.error().message;
+  // A factory that returns something else than an application is refused by name.
+  put("shop/__init__.py", "def create_app():\n    return 42\n");
+  e_.env.set("APP_MODULE", "shop:create_app()");
+  d = detect_app(e_, DetectDepth::full);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().message, "shop:create_app() (" + (root_ / "src" / "shop" / "__init__.py").string() +
+                                   ") is neither a WSGI nor an ASGI application: made by the factory create_app(...): "
+                                   "not a callable application object");
 }
 
 TEST_F(StartPlan, WsgiModeWithoutModuleIsAnError) {
@@ -183,8 +246,9 @@ TEST_F(StartPlan, GunicornStaticsGoThroughTheWhiteNoiseWrapper) {
   auto p = plan_gunicorn(in);
   ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(p->argv.back(), "warpdrive_static:application");
-  ASSERT_EQ(p->files.size(), 1u);
+  ASSERT_EQ(p->files.size(), 2u);  // the wrapper and the loader it imports
   EXPECT_EQ(p->files[0].path, root_ / "tmp" / "warpdrive" / "warpdrive_static.py");
+  EXPECT_EQ(p->files[1].path, root_ / "tmp" / "warpdrive" / "warpdrive_app_loader.py");
   EXPECT_NE(p->files[0].contents.find("WhiteNoise"), std::string::npos);
   EXPECT_EQ(p->env_additions.get("WARPDRIVE_WRAPPED_APPLICATION"), "wsgi:application");
   EXPECT_EQ(p->env_additions.get("WARPDRIVE_STATIC_MOUNTS"),

@@ -15,6 +15,7 @@ namespace wd {
 namespace {
 
 constexpr std::string_view kHelper = "warpdrive_app_inspect.py";
+constexpr std::string_view kLoader = "warpdrive_app_loader.py";
 
 fs::path helper_dir(const Settings& s) { return s.app_root / "tmp" / "warpdrive"; }
 fs::path cache_path(const Settings& s) { return helper_dir(s) / "app-inspect.json"; }
@@ -48,15 +49,19 @@ void save_cache(const Settings& s, const std::string& key, const std::string& an
   (void)write_file_atomic(cache_path(s), cache.dump(1) + "\n", 0664);
 }
 
+// The helper and the target loader it imports (warpdrive_app_loader.py, for
+// factory calls), written beside each other when they differ from this binary's.
 Result<fs::path> install_helper(const Settings& s) {
-  auto text = embedded_file(kHelper);
-  if (!text) return make_error(fmt::format("internal error: {} is not embedded in this binary", kHelper));
-  fs::path path = helper_dir(s) / std::string(kHelper);
-  auto current = read_file_if_exists(path);
-  if (current && *current && **current == *text) return path;
-  WD_TRY(make_dirs(helper_dir(s)));
-  WD_TRY(write_file_atomic(path, *text, 0664));
-  return path;
+  for (std::string_view name : {kLoader, kHelper}) {
+    auto text = embedded_file(name);
+    if (!text) return make_error(fmt::format("internal error: {} is not embedded in this binary", name));
+    fs::path path = helper_dir(s) / std::string(name);
+    auto current = read_file_if_exists(path);
+    if (current && *current && **current == *text) continue;
+    WD_TRY(make_dirs(helper_dir(s)));
+    WD_TRY(write_file_atomic(path, *text, 0664));
+  }
+  return helper_dir(s) / std::string(kHelper);
 }
 
 }  // namespace

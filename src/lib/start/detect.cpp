@@ -70,13 +70,19 @@ std::string module_files_text(const fs::path& dir, const std::string& module) {
   return fmt::format("{}/{}.py or {}/{}/__init__.py", dir.string(), rel, dir.string(), rel);
 }
 
+// `callable` may be a factory call, "create_app(...)" (split_app_spec checked its shape).
 Result<WsgiTarget> target_for(const Settings& s, const std::string& module, const std::string& callable,
                               std::string_view what) {
   auto script = find_module_file(module_search_dirs(s), module);
   if (!script)
     return make_error(fmt::format("{} names module '{}', which was not found: no {} (nor installed in the virtualenv)",
                                   what, module, module_files_text(s.app_home, module)));
-  return WsgiTarget{module, callable, *script, false, ""};
+  WsgiTarget t{module, callable, *script, false, ""};
+  if (size_t open = callable.find('('); open != std::string::npos) {
+    t.callable = callable.substr(0, open);
+    t.factory_args = callable.substr(open + 1, callable.size() - open - 2);
+  }
+  return t;
 }
 
 // The statics named by WARPDRIVE_WSGI_STATIC_URL / _ROOT.
@@ -118,18 +124,18 @@ Result<bool> decide_protocol(const AppEnvironment& e, Detection& d, DetectDepth 
                                   t.script.string(), t.asgi ? "an ASGI" : "a WSGI"));
     return true;
   }
-  WD_ASSIGN(AppInspection a, inspect_app(e, t.module, t.script, find ? "" : t.callable, preferred));
+  std::string named = target_spec(t).substr(t.module.size() + 1);  // "callable", or "factory(args)"
+  WD_ASSIGN(AppInspection a, inspect_app(e, t.module, t.script, find ? "" : named, preferred));
   if (a.protocol.empty()) {
     if (find) return false;
-    return make_error(fmt::format("{}:{} ({}) is neither a WSGI nor an ASGI application: {}", t.module, t.callable,
-                                  t.script.string(), a.why));
+    return make_error(
+        fmt::format("{} ({}) is neither a WSGI nor an ASGI application: {}", target_spec(t), t.script.string(), a.why));
   }
   t.callable = a.callable;
   t.asgi = a.protocol == "asgi";
   t.kind = a.kind;
-  d.notes.push_back(fmt::format("{}:{} is {} application: {}, {}{}", t.module, t.callable,
-                                t.asgi ? "an ASGI" : "a WSGI", a.kind, a.why,
-                                a.cached ? " (inspected by an earlier start; the file is unchanged)" : ""));
+  d.notes.push_back(fmt::format("{} is {} application: {}, {}{}", target_spec(t), t.asgi ? "an ASGI" : "a WSGI", a.kind,
+                                a.why, a.cached ? " (inspected by an earlier start; the file is unchanged)" : ""));
   return true;
 }
 
@@ -267,8 +273,8 @@ Status detect_app_module(const AppEnvironment& e, const std::string& spec_text, 
                     "WSGI `application`: name it as {}:NAME",
                     origin, spec.first, d.target->script.string(), spec.first));
   d.kind = d.target->asgi ? AppKind::asgi : AppKind::wsgi;
-  d.notes.push_back(fmt::format("{} application {}:{} ({})", d.target->asgi ? "ASGI" : "WSGI", spec.first,
-                                d.target->callable, origin));
+  d.notes.push_back(
+      fmt::format("{} application {} ({})", d.target->asgi ? "ASGI" : "WSGI", target_spec(*d.target), origin));
   return add_configured_static(s, d);
 }
 
@@ -537,8 +543,15 @@ Result<std::pair<std::string, std::string>> split_app_spec(std::string_view spec
   size_t colon = spec.find(':');
   std::string module(spec.substr(0, colon));
   std::string callable = colon == std::string_view::npos ? "application" : std::string(spec.substr(colon + 1));
-  if (!is_dotted_name(module) || !is_dotted_name(callable))
-    return make_error(fmt::format("{} is '{}', not module:callable (for example mysite.wsgi:application)", what, spec));
+  // An application factory, as gunicorn reads one: create_app(...) with literal
+  // arguments (checked when start inspects it, by Python's own parser).
+  std::string name = callable.substr(0, callable.find('('));
+  bool factory = name.size() < callable.size();
+  if (!is_dotted_name(module) || !is_dotted_name(name) || (factory && callable.back() != ')'))
+    return make_error(
+        fmt::format("{} is '{}', not module:callable (for example mysite.wsgi:application, or "
+                    "app:create_app() for an application factory)",
+                    what, spec));
   return std::make_pair(module, callable);
 }
 

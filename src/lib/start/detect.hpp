@@ -71,7 +71,8 @@ struct ConfigWsgiApp {
 ConfigWsgiApp gunicorn_config_wsgi_app(std::string_view config);
 
 // "module:callable" (callable defaults to "application") -> module and callable,
-// or an error naming `what` (e.g. "APP_MODULE").
+// or an error naming `what` (e.g. "APP_MODULE"). The callable may be a
+// factory call, "create_app()" or "create_app('prod')", kept whole.
 Result<std::pair<std::string, std::string>> split_app_spec(std::string_view spec, std::string_view what);
 
 }  // namespace wd

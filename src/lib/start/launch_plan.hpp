@@ -23,7 +23,18 @@ struct WsgiTarget {
   fs::path script;       // the module's file (a/b.py or a/b/__init__.py)
   bool asgi = false;     // speaks ASGI: decided by inspection (start), or guessed from the source (build)
   std::string kind;      // what inspection found, e.g. "FastAPI"; empty when not inspected
+  // Set: `callable` is an application factory (APP_MODULE=pkg:create_app()),
+  // called with these literal arguments ("" for none); what it returns is served.
+  std::optional<std::string> factory_args = std::nullopt;
 };
+
+// "module:callable", or "module:callable(arguments)" for a factory: what a
+// server or warpdrive_app_loader.py is given.
+inline std::string target_spec(const WsgiTarget& t) {
+  std::string spec = t.module + ":" + t.callable;
+  if (t.factory_args) spec += "(" + *t.factory_args + ")";
+  return spec;
+}
 
 // A URL prefix served from a directory, e.g. "/static/" -> $APP_ROOT/tmp/django/static.
 struct StaticMount {

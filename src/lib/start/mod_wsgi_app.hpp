@@ -19,11 +19,12 @@ enum class AppType { module, script, static_files };
 
 struct Application {
   AppType type = AppType::module;
-  std::string module;                  // module type: dotted name
-  fs::path script;                     // script type: the file mod_wsgi loads
-  std::string callable;                // script and module types
-  fs::path directory;                  // static type
-  std::optional<fs::path> module_dir;  // module type: where the module's file is, when known
+  std::string module;                       // module type: dotted name
+  fs::path script;                          // script type: the file mod_wsgi loads
+  std::string callable;                     // script and module types
+  std::optional<std::string> factory_args;  // module type: `callable` is a factory, called with these
+  fs::path directory;                       // static type
+  std::optional<fs::path> module_dir;       // module type: where the module's file is, when known
   bool default_page = false;
 };
 

@@ -8,7 +8,9 @@
 #include <cctype>
 
 #include "start/mod_wsgi_account.hpp"
+#include "start/mod_wsgi_app.hpp"
 #include "start/mod_wsgi_options.hpp"
+#include "start/python_server.hpp"
 
 namespace wd::mod_wsgi {
 
@@ -102,7 +104,23 @@ Result<LaunchPlan> plan_express(const ServerInput& input, const ExpressChoice& c
   }
   for (const auto& arg : input.server_args) a.push_back(arg);
   std::string what = "mod_wsgi-express's default page";
-  if (!input.full_control && input.target) {
+  if (!input.full_control && input.target && input.target->factory_args) {
+    // mod_wsgi-express cannot call a factory: it loads warpdrive's handler
+    // script, which does (the same script as for Debian's Apache).
+    Application app;
+    app.module = input.target->module;
+    app.callable = input.target->callable;
+    app.factory_args = input.target->factory_args;
+    WD_ASSIGN(fs::path handler, wsgi_script(app, generated_dir(settings), plan.files));
+    for (const char* s : {"--application-type", "script", "--entry-point"}) a.push_back(s);
+    a.push_back(handler.string());
+    for (const auto& m : input.statics) {
+      a.push_back("--url-alias");
+      a.push_back(m.url);
+      a.push_back(m.directory.string());
+    }
+    what = fmt::format("the factory {}", target_spec(*input.target));
+  } else if (!input.full_control && input.target) {
     for (const char* s : {"--application-type", "module", "--entry-point"}) a.push_back(s);
     a.push_back(input.target->module);
     a.push_back("--callable-object");

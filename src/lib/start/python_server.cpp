@@ -53,22 +53,26 @@ Result<AppEntry> app_entry(const ServerInput& input, const std::optional<PythonS
   const Settings& s = input.environment->settings;
   AppEntry entry;
   const WsgiTarget& target = *input.target;
-  std::string spec = target.module + ":" + target.callable;
+  std::string spec = target_spec(target);
   bool generated = target.script.string().rfind(generated_dir(s).string() + "/", 0) == 0;
-  if (input.statics.empty()) {
+  if (input.statics.empty() && !target.factory_args) {
     entry.spec = spec;
   } else {
+    // The wrapper module loads the application (calling a factory the same
+    // way for every server) and serves the static mounts in front of it.
     // WSGI apps get WhiteNoise; ASGI apps ServeStatic, the maintained WhiteNoise fork that speaks ASGI.
     const char* library = target.asgi ? "ServeStatic" : "WhiteNoise";
     const char* module = target.asgi ? "servestatic" : "whitenoise";
     const char* install = target.asgi ? "pip install servestatic; warpdrive build installs it"
                                       : "Debian package: python3-whitenoise; or pip install whitenoise";
-    if (site && !has_module(*site, module))
+    if (!input.statics.empty() && site && !has_module(*site, module))
       return make_error(fmt::format("static files under {} are served by {}, which {} cannot import ({})", input.server,
                                     library, site->interpreter.string(), install));
-    auto text = embedded_file("warpdrive_static.py");
-    if (!text) return make_error("warpdrive_static.py is missing from this warpdrive binary");
-    entry.files.push_back({generated_dir(s) / "warpdrive_static.py", std::string(*text), 0644});
+    for (const char* name : {"warpdrive_static.py", "warpdrive_app_loader.py"}) {
+      auto text = embedded_file(name);
+      if (!text) return make_error(fmt::format("{} is missing from this warpdrive binary", name));
+      entry.files.push_back({generated_dir(s) / name, std::string(*text), 0644});
+    }
     nlohmann::json mounts = nlohmann::json::array();
     for (const auto& m : input.statics) mounts.push_back({m.url, m.directory.string()});
     entry.env.emplace_back("WARPDRIVE_WRAPPED_APPLICATION", spec);

@@ -92,13 +92,14 @@ Result<LaunchPlan> plan_uwsgi(const ServerInput& input) {
       plan.argv.push_back("--static-map");
       plan.argv.push_back(mount_point(m.url) + "=" + m.directory.string());
     }
-    const WsgiTarget& t = *input.target;
+    // uWSGI serves the static files itself (--static-map); app_entry gives
+    // the module directly, or the wrapper that calls a factory.
+    ServerInput without_statics = input;
+    without_statics.statics.clear();
+    WD_ASSIGN(AppEntry entry, app_entry(without_statics, std::nullopt));
     plan.argv.push_back("--module");
-    plan.argv.push_back(t.module + ":" + t.callable);
-    if (t.script.string().rfind(generated_dir(s).string() + "/", 0) == 0) {
-      std::string pythonpath = e.env.get_or("PYTHONPATH", "");
-      plan.env_additions.set("PYTHONPATH", generated_dir(s).string() + (pythonpath.empty() ? "" : ":" + pythonpath));
-    }
+    plan.argv.push_back(entry.spec);
+    apply_entry(plan, std::move(entry));
   }
   for (const auto& a : user) plan.argv.push_back(a);
   return plan;
