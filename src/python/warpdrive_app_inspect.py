@@ -16,8 +16,8 @@ inspecting the object, never by the file's name:
   (scope, receive, send). A middleware object wrapping another candidate
   (its `.app` is that candidate) hides the inner one. One left: it. Several:
   PREFERRED, then `application`, then `app`; otherwise an error listing them.
-  When the module has an application object named PREFERRED (ASGI or
-  WSGI), that one is taken without looking further.
+  When the module has an application object named PREFERRED, else
+  `application` (ASGI or WSGI), that one is taken without looking further.
 
 The answer is one JSON object on file descriptor 3 (so that what the module
 prints cannot corrupt it): {"callable", "protocol" ("asgi", "wsgi" or ""),
@@ -168,11 +168,13 @@ def main():
         answer = {"callable": name, "protocol": protocol, "kind": kind, "why": why}
     else:
         hit = None
-        if preferred and hasattr(module, preferred):
-            # The conventional name, when it holds an application, wins.
-            protocol, kind, why = classify(getattr(module, preferred))
-            if protocol:
-                hit = (preferred, (protocol, kind, why))
+        for name in dict.fromkeys((preferred, "application") if preferred else ()):
+            # The conventional names, when they hold an application, win.
+            if hasattr(module, name):
+                protocol, kind, why = classify(getattr(module, name))
+                if protocol:
+                    hit = (name, (protocol, kind, why))
+                    break
         if hit is None:
             hit = find_asgi(module, preferred)
         if hit is None:

@@ -44,6 +44,7 @@ PINS = {
     "daphne": "daphne==4.2.3",
     "granian": "granian==2.8.9",
     "fastapi": "fastapi==0.165.0",
+    "flask": "Flask==3.1.3",
     "starlette": "starlette==1.10.0",
     "channels": "channels==4.3.2",
     "quart": "quart==0.22.0",

@@ -88,3 +88,30 @@ def test_poetry_project_with_its_package_under_src_is_installed_itself(app):
     assert installed(app, "my-site") == "0.1.0"
     # Served from the installed package, not from the source tree (src/ is not on the path).
     assert serve_and_get(app, env) == "poetry-src six 1.16.0"
+
+
+FLASK_QUICKSTART = '''\
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.route("/")
+def hello_world():
+    return "<p>Hello, World!</p>"
+'''
+
+
+def test_flask_quickstart_app_py_is_served_not_run_as_a_script(app):
+    """Flask's quickstart: app.py holding `app = Flask(__name__)` with no
+    __main__ block (started with `flask run`). Run as a program (the
+    original's rule for app.py) it defines the app and exits, so start served
+    nothing; it is now served as a WSGI application by the default server."""
+    app.write("app.py", FLASK_QUICKSTART)
+    app.write("requirements.txt", f"{PINS['flask']}\n")
+    env = installer_env(app)
+    build(app, env)
+    dry = app.run("start", "--dry-run", env=env)
+    assert "mode: wsgi" in dry.stdout and "server: mod_wsgi" in dry.stdout, dry.stdout
+    assert "app:app is a WSGI application: Flask, an instance of flask.app.Flask" in dry.stdout
+    assert serve_and_get(app, env) == "<p>Hello, World!</p>"

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 
 #include "introspect/app_inspect.hpp"
 #include "server_registry.hpp"
@@ -219,6 +220,60 @@ TEST_F(AsgiPlan, AppPyWithMainBlockStaysAProgram) {
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(d->kind, AppKind::asgi);
   EXPECT_EQ(d->target->module, "app");
+}
+
+// A package named flask whose Flask class lives in flask.app, as the real
+// one's does (Debian's python3 here has no Flask; the e2e tests use the real
+// one from the package index).
+void put_flask_stand_in(const std::function<void(const std::string&, const std::string&)>& put) {
+  put("src/flask/__init__.py", "from .app import Flask\n");
+  put("src/flask/app.py",
+      "class Flask:\n    def __init__(self, name):\n        self.name = name\n\n"
+      "    def __call__(self, environ, start_response):\n        return []\n");
+}
+
+TEST_F(AsgiPlan, FlaskAppPyWithoutMainBlockIsServedNotRun) {
+  put_flask_stand_in([this](const std::string& rel, const std::string& text) { put(rel, text); });
+  put("src/app.py", "from flask import Flask\n\napp = Flask(__name__)\n");
+  auto d = detect_app(e_, DetectDepth::full);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->kind, AppKind::wsgi);
+  ASSERT_TRUE(d->target);
+  EXPECT_EQ(d->target->module, "app");
+  EXPECT_EQ(d->target->callable, "app");
+  EXPECT_EQ(d->target->kind, "Flask");
+  EXPECT_EQ(d->server, ServerId::mod_wsgi);         // the WSGI default
+  auto files = detect_app(e_, DetectDepth::files);  // build: from the source alone
+  ASSERT_TRUE(files.ok()) << files.error().message;
+  EXPECT_EQ(files->kind, AppKind::wsgi);
+  EXPECT_EQ(files->target->callable, "app");
+
+  // A program: a __main__ block, or a server started when the module is imported.
+  for (const char* tail : {"\nif __name__ == '__main__':\n    app.run()\n", "\napp.run(host='0.0.0.0', port=8080)\n",
+                           "\nimport uvicorn\nuvicorn.run(app)\n"}) {
+    put("src/app.py", std::string("from flask import Flask\n\napp = Flask(__name__)\n") + tail);
+    d = detect_app(e_, DetectDepth::full);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->kind, AppKind::python) << tail;
+  }
+  // An indented run (inside a function) is not a server started at import.
+  put("src/app.py", "from flask import Flask\n\napp = Flask(__name__)\n\ndef main():\n    app.run()\n");
+  EXPECT_EQ(detect_app(e_, DetectDepth::full)->kind, AppKind::wsgi);
+  // No Flask object: the original's python mode.
+  put("src/app.py", "from flask import Flask\n\nprint('a script')\n");
+  EXPECT_EQ(detect_app(e_, DetectDepth::full)->kind, AppKind::python);
+}
+
+TEST_F(AsgiPlan, SourcesThatStartAServerWhenImported) {
+  EXPECT_TRUE(source_starts_a_server("app.run(debug=True)\n"));
+  EXPECT_TRUE(source_starts_a_server("x = 1\nuvicorn.run('main:app', port=8000)\n"));
+  EXPECT_TRUE(source_starts_a_server("web.run_app(app)\n"));
+  EXPECT_TRUE(source_starts_a_server("serve(app, listen='*:8080')\n"));
+  EXPECT_FALSE(source_starts_a_server("def main():\n    app.run()\n"));
+  EXPECT_FALSE(source_starts_a_server("# app.run()\nresult = runner.running\n"));
+  EXPECT_TRUE(source_suggests_wsgi_framework("from flask import Flask\n"));
+  EXPECT_TRUE(source_suggests_wsgi_framework("import bottle\n"));
+  EXPECT_FALSE(source_suggests_wsgi_framework("from flask_sqlalchemy import SQLAlchemy\n"));
 }
 
 TEST_F(AsgiPlan, ImportErrorStopsStart) {

@@ -128,6 +128,19 @@ bool source_suggests_asgi(std::string_view source) {
   return std::regex_search(text, framework) || std::regex_search(text, raw);
 }
 
+bool source_suggests_wsgi_framework(std::string_view source) {
+  static const std::regex framework(R"((^|\n)\s*(from|import)\s+(flask|bottle|falcon|pyramid)\b)");
+  return std::regex_search(std::string(source), framework);
+}
+
+bool source_starts_a_server(std::string_view source) {
+  // Unindented, so at module level: app.run(...), uvicorn.run(...),
+  // web.run_app(...), serve(app), run_simple(...), make_server(...).
+  static const std::regex call(
+      R"((^|\n)([A-Za-z_][\w.]*\.(run|run_app|serve_forever)|serve|run_simple|make_server)\s*\()");
+  return std::regex_search(std::string(source), call);
+}
+
 bool source_has_main_block(std::string_view source) {
   static const std::regex main_block(R"((^|\n)if\s+__name__\s*==\s*['"]__main__['"]\s*:)");
   return std::regex_search(std::string(source), main_block);

@@ -35,6 +35,15 @@ Result<AppInspection> inspect_app(const AppEnvironment& environment, const std::
 // server before anything can be imported; start then inspects.
 bool source_suggests_asgi(std::string_view source);
 
+// Does this Python source import a WSGI framework that makes a module-level
+// application object (Flask, Bottle, Falcon, Pyramid)?
+bool source_suggests_wsgi_framework(std::string_view source);
+
+// Does this Python source start a server when it is imported: a module-level
+// (unindented) app.run(...), uvicorn.run(...), web.run_app(...), serve(...),
+// run_simple(...) or make_server(...)? Importing it to inspect would block.
+bool source_starts_a_server(std::string_view source);
+
 // Does this Python source have an `if __name__ == "__main__":` block?
 bool source_has_main_block(std::string_view source);
 

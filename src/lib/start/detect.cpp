@@ -356,6 +356,29 @@ Result<bool> detect_asgi_candidate(const AppEnvironment& e, Detection& d, Detect
   return true;
 }
 
+// app.py without a __main__ block whose source imports a WSGI framework:
+// served when importing it shows a WSGI application object named `app` (or
+// `application`). Run as a program it would only define the object and exit.
+Result<bool> detect_wsgi_candidate(const AppEnvironment& e, Detection& d, DetectDepth depth, const fs::path& script,
+                                   const std::string& module) {
+  if (!source_suggests_wsgi_framework(source_text(script))) return false;
+  d.target = WsgiTarget{module, "", script, false, ""};
+  WD_ASSIGN(bool found, decide_protocol(e, d, depth, true, "app"));
+  if (!found || d.target->asgi) {
+    d.target.reset();
+    d.notes.push_back(
+        fmt::format("{} imports a WSGI framework but holds no application object named app", script.string()));
+    return false;
+  }
+  d.kind = AppKind::wsgi;
+  d.notes.push_back(
+      fmt::format("{} has no `if __name__ == \"__main__\":` block: served as a WSGI application, not run "
+                  "as a program (which would define it and exit)",
+                  script.string()));
+  WD_TRY(add_configured_static(e.settings, d));
+  return true;
+}
+
 // The gunicorn.conf.py the OpenShift builder looks at: in the source root,
 // else (warpdrive's own rule) in APP_HOME, where gunicorn finds it itself.
 std::optional<fs::path> gunicorn_config_file(const Settings& s) {
@@ -671,18 +694,25 @@ Result<Detection> detect_kind(const AppEnvironment& e, const NamedEntry& named, 
       WD_ASSIGN(bool shell, detect_shell(e, d, "app.sh", ""));
       if (shell) return d;
       // app.py is run as a program (the original's python mode) unless it
-      // has no __main__ block and holds a module-level ASGI application.
+      // is only a module: no __main__ block and no server started at import
+      // (app.run(...) at module level), holding a module-level ASGI
+      // application, or a WSGI one of a framework (Flask, Bottle, Falcon,
+      // Pyramid) that run as a program would define and exit.
       auto app_py = find_app_file(s, "app.py");
       if (app_py && is_file(*app_py)) {
-        if (source_has_main_block(source_text(*app_py))) {
-          if (source_suggests_asgi(source_text(*app_py)))
+        std::string source = source_text(*app_py);
+        if (source_has_main_block(source) || source_starts_a_server(source)) {
+          if (source_suggests_asgi(source) || source_suggests_wsgi_framework(source))
             d.notes.push_back(
-                fmt::format("{} has an `if __name__ == \"__main__\":` block: run as a program, not "
-                            "served as an ASGI application (remove the block to serve it)",
+                fmt::format("{} has an `if __name__ == \"__main__\":` block or starts a server when imported: run "
+                            "as a program, not served as an application (remove that part, or set APP_MODULE, to "
+                            "serve it)",
                             app_py->string()));
         } else {
           WD_ASSIGN(bool asgi, detect_asgi_candidate(e, d, depth, *app_py, "app"));
           if (asgi) return d;
+          WD_ASSIGN(bool wsgi, detect_wsgi_candidate(e, d, depth, *app_py, "app"));
+          if (wsgi) return d;
         }
       }
       WD_ASSIGN(bool python, detect_python(e, d, "app.py", ""));
