@@ -264,6 +264,28 @@ TEST_F(AsgiPlan, FlaskAppPyWithoutMainBlockIsServedNotRun) {
   EXPECT_EQ(detect_app(e_, DetectDepth::full)->kind, AppKind::python);
 }
 
+TEST_F(AsgiPlan, WsgiPyWithoutApplicationServesItsAppWhateverItsName) {
+  put_flask_stand_in([this](const std::string& rel, const std::string& text) { put(rel, text); });
+  put("src/wsgi.py", "from flask import Flask\n\napp = Flask(__name__)\n");
+  auto d = detect_app(e_, DetectDepth::full);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->kind, AppKind::wsgi);
+  EXPECT_EQ(d->target->module, "wsgi");
+  EXPECT_EQ(d->target->callable, "app");
+  // Naming `application` anywhere keeps the default (and wsgi.py is not imported).
+  put("src/wsgi.py", "from flask import Flask\n\napplication = Flask(__name__)\n");
+  d = detect_app(e_, DetectDepth::full);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->target->callable, "application");
+  EXPECT_TRUE(d->target->kind.empty());  // not inspected
+  put("src/wsgi.py", "x = 1\n");
+  d = detect_app(e_, DetectDepth::full);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().message, (root_ / "src" / "wsgi.py").string() +
+                                   " holds no `application` and no other application object: define one, or name it "
+                                   "with WARPDRIVE_WSGI_CALLABLE_OBJECT or APP_MODULE=wsgi:NAME");
+}
+
 TEST_F(AsgiPlan, SourcesThatStartAServerWhenImported) {
   EXPECT_TRUE(source_starts_a_server("app.run(debug=True)\n"));
   EXPECT_TRUE(source_starts_a_server("x = 1\nuvicorn.run('main:app', port=8000)\n"));

@@ -469,13 +469,26 @@ Result<bool> detect_wsgi_module(const AppEnvironment& e, Detection& d, bool requ
   d.target = WsgiTarget{s.wsgi_module, s.wsgi_callable, *script, false, ""};
   d.kind = AppKind::wsgi;
   // A wsgi.py is not imported to check it (that would slow every start),
-  // unless its source imports an ASGI framework: then inspection decides.
-  if (source_suggests_asgi(source_text(*script))) {
+  // unless its source imports an ASGI framework (then inspection decides),
+  // or never names the default callable `application` (Flask's wsgi.py
+  // often holds `app`): then its application is found whatever its name.
+  std::string source = source_text(*script);
+  static const std::regex application_word(R"(\bapplication\b)");
+  if (source_suggests_asgi(source)) {
     WD_TRY(decide_protocol(e, d, depth, false, s.wsgi_callable));
+    if (d.target->asgi) d.kind = AppKind::asgi;
+  } else if (s.wsgi_callable == "application" && !std::regex_search(source, application_word)) {
+    d.target->callable.clear();
+    WD_ASSIGN(bool found, decide_protocol(e, d, depth, true, "app"));
+    if (!found)
+      return make_error(
+          fmt::format("{} holds no `application` and no other application object: define one, or "
+                      "name it with WARPDRIVE_WSGI_CALLABLE_OBJECT or APP_MODULE={}:NAME",
+                      script->string(), s.wsgi_module));
     if (d.target->asgi) d.kind = AppKind::asgi;
   }
   d.notes.push_back(fmt::format("{} application {}:{} from {}", d.target->asgi ? "ASGI" : "WSGI", s.wsgi_module,
-                                s.wsgi_callable, script->string()));
+                                d.target->callable, script->string()));
   WD_TRY(add_configured_static(s, d));
   return true;
 }
