@@ -115,3 +115,33 @@ def test_flask_quickstart_app_py_is_served_not_run_as_a_script(app):
     assert "mode: wsgi" in dry.stdout and "server: mod_wsgi" in dry.stdout, dry.stdout
     assert "app:app is a WSGI application: Flask, an instance of flask.app.Flask" in dry.stdout
     assert serve_and_get(app, env) == "<p>Hello, World!</p>"
+
+
+def test_flask_tutorial_package_with_a_factory_is_served(app):
+    """The Flask tutorial's shape: a flit project named flaskr whose package
+    holds only create_app() (started with `flask --app flaskr run`). The
+    module named like the project is served (the OpenShift builder's rule),
+    and its factory is found the way `flask run` finds it."""
+    app.write("pyproject.toml", '[project]\nname = "flaskr"\nversion = "1.0.0"\ndescription = "tutorial"\n'
+                                f'dependencies = ["{PINS["flask"]}"]\n\n'
+                                '[build-system]\nrequires = ["flit_core<4"]\nbuild-backend = "flit_core.buildapi"\n')
+    app.write("flaskr/__init__.py", '''\
+from flask import Flask
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_relative_config=True)
+
+    @app.route("/hello")
+    @app.route("/")
+    def hello():
+        return "Hello, World!"
+
+    return app
+''')
+    env = installer_env(app, WARPDRIVE_SERVER_TYPE="gunicorn", PIP_FIND_LINKS=str(wheelhouse("gunicorn")))
+    build(app, env)
+    dry = app.run("start", "--dry-run", env=env)
+    assert "flaskr:create_app() is a WSGI application: Flask, made by the factory create_app(...)" in dry.stdout, \
+        dry.stdout + dry.stderr
+    assert serve_and_get(app, env) == "Hello, World!"

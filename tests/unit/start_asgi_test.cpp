@@ -282,8 +282,34 @@ TEST_F(AsgiPlan, WsgiPyWithoutApplicationServesItsAppWhateverItsName) {
   d = detect_app(e_, DetectDepth::full);
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.error().message, (root_ / "src" / "wsgi.py").string() +
-                                   " holds no `application` and no other application object: define one, or name it "
-                                   "with WARPDRIVE_WSGI_CALLABLE_OBJECT or APP_MODULE=wsgi:NAME");
+                                   " holds no `application`, no other application object and no create_app() or "
+                                   "make_app() factory: define one, or name it with WARPDRIVE_WSGI_CALLABLE_OBJECT or "
+                                   "APP_MODULE=wsgi:NAME");
+}
+
+// The Flask tutorial's shape: a package named like the project (pyproject.toml)
+// whose __init__.py holds only a create_app() factory, started with
+// `flask --app flaskr run`; the OpenShift builder's rule 5 serves the module
+// named like the project, and `flask run`'s rule finds the factory.
+TEST_F(AsgiPlan, ProjectModuleWithOnlyAFactoryIsCalled) {
+  put_flask_stand_in([this](const std::string& rel, const std::string& text) { put(rel, text); });
+  put("src/pyproject.toml", "[project]\nname = \"flaskr\"\nversion = \"1.0.0\"\n");
+  put("src/flaskr/__init__.py",
+      "from flask import Flask\n\n\ndef create_app(test_config=None):\n    return Flask(__name__)\n");
+  auto d = detect_app(e_, DetectDepth::full);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->kind, AppKind::wsgi);
+  ASSERT_TRUE(d->target);
+  EXPECT_EQ(target_spec(*d->target), "flaskr:create_app()");
+  EXPECT_EQ(d->target->kind, "Flask");
+  // A package named like the project that holds no application: the default page, saying why.
+  put("src/flaskr/__init__.py", "def main():\n    print('hello')\n");
+  d = detect_app(e_, DetectDepth::full);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->kind, AppKind::default_page);
+  bool said = false;
+  for (const auto& n : d->notes) said = said || n.find("but its module") != std::string::npos;
+  EXPECT_TRUE(said);
 }
 
 TEST_F(AsgiPlan, SourcesThatStartAServerWhenImported) {

@@ -430,8 +430,33 @@ Result<bool> detect_gunicorn_config(const AppEnvironment& e, Detection& d) {
   return true;
 }
 
+// d.target names a module whose callable nobody named. Its source mentions
+// `application`: that, and the module is not imported. Otherwise its
+// application object whatever its name (`app` first), else a factory
+// create_app() or make_app() called without arguments, as `flask run` finds
+// one. False: none of these.
+Result<bool> find_unnamed_application(const AppEnvironment& e, Detection& d, DetectDepth depth) {
+  WsgiTarget& t = *d.target;
+  std::string source = source_text(t.script);
+  static const std::regex application_word(R"(\bapplication\b)");
+  if (std::regex_search(source, application_word)) {
+    t.callable = "application";
+    return true;
+  }
+  t.callable.clear();
+  WD_ASSIGN(bool found, decide_protocol(e, d, depth, true, "app"));
+  if (found) return true;
+  static const std::regex factory(R"((^|\n)def\s+(create_app|make_app)\s*\()");
+  std::smatch m;
+  if (!std::regex_search(source, m, factory)) return false;
+  t.callable = m[2];
+  t.factory_args = "";
+  WD_TRY(decide_protocol(e, d, depth, false, ""));
+  return true;
+}
+
 // The module named like the project (sclorg's rule 5, when there is no wsgi.py).
-Result<bool> detect_project_module(const AppEnvironment& e, Detection& d) {
+Result<bool> detect_project_module(const AppEnvironment& e, Detection& d, DetectDepth depth) {
   WD_ASSIGN(auto name, project_module_name(e));
   if (!name || !is_dotted_name(*name)) return false;
   auto script = find_module_file(module_search_dirs(e.settings), *name);
@@ -439,12 +464,19 @@ Result<bool> detect_project_module(const AppEnvironment& e, Detection& d) {
     d.notes.push_back(fmt::format("the project is named {}, but there is no module {} to serve", *name, *name));
     return false;
   }
-  d.target = WsgiTarget{*name, "application", *script, false, ""};
-  d.kind = AppKind::wsgi;
+  d.target = WsgiTarget{*name, "", *script, false, ""};
+  WD_ASSIGN(bool found, find_unnamed_application(e, d, depth));
+  if (!found) {
+    d.target.reset();
+    d.notes.push_back(
+        fmt::format("the project is named {}, but its module {} holds no application", *name, script->string()));
+    return false;
+  }
+  d.kind = d.target->asgi ? AppKind::asgi : AppKind::wsgi;
   d.notes.push_back(
-      fmt::format("WSGI application {}:application: the module named like the project "
-                  "(as the OpenShift Python builder serves it)",
-                  *name));
+      fmt::format("{} application {}: the module named like the project (as the OpenShift Python "
+                  "builder serves it)",
+                  d.target->asgi ? "ASGI" : "WSGI", target_spec(*d.target)));
   WD_TRY(add_configured_static(e.settings, d));
   return true;
 }
@@ -472,23 +504,21 @@ Result<bool> detect_wsgi_module(const AppEnvironment& e, Detection& d, bool requ
   // unless its source imports an ASGI framework (then inspection decides),
   // or never names the default callable `application` (Flask's wsgi.py
   // often holds `app`): then its application is found whatever its name.
-  std::string source = source_text(*script);
-  static const std::regex application_word(R"(\bapplication\b)");
-  if (source_suggests_asgi(source)) {
+  if (source_suggests_asgi(source_text(*script))) {
     WD_TRY(decide_protocol(e, d, depth, false, s.wsgi_callable));
     if (d.target->asgi) d.kind = AppKind::asgi;
-  } else if (s.wsgi_callable == "application" && !std::regex_search(source, application_word)) {
-    d.target->callable.clear();
-    WD_ASSIGN(bool found, decide_protocol(e, d, depth, true, "app"));
+  } else if (s.wsgi_callable == "application") {
+    WD_ASSIGN(bool found, find_unnamed_application(e, d, depth));
     if (!found)
       return make_error(
-          fmt::format("{} holds no `application` and no other application object: define one, or "
-                      "name it with WARPDRIVE_WSGI_CALLABLE_OBJECT or APP_MODULE={}:NAME",
+          fmt::format("{} holds no `application`, no other application object and no create_app() or "
+                      "make_app() factory: define one, or name it with WARPDRIVE_WSGI_CALLABLE_OBJECT or "
+                      "APP_MODULE={}:NAME",
                       script->string(), s.wsgi_module));
     if (d.target->asgi) d.kind = AppKind::asgi;
   }
-  d.notes.push_back(fmt::format("{} application {}:{} from {}", d.target->asgi ? "ASGI" : "WSGI", s.wsgi_module,
-                                d.target->callable, script->string()));
+  d.notes.push_back(fmt::format("{} application {} from {}", d.target->asgi ? "ASGI" : "WSGI", target_spec(*d.target),
+                                script->string()));
   WD_TRY(add_configured_static(s, d));
   return true;
 }
@@ -760,7 +790,7 @@ Result<Detection> detect_kind(const AppEnvironment& e, const NamedEntry& named, 
     WD_ASSIGN(bool asgi, detect_asgi_candidate(e, d, depth, *file, module));
     if (asgi) return d;
   }
-  WD_ASSIGN(bool project, detect_project_module(e, d));
+  WD_ASSIGN(bool project, detect_project_module(e, d, depth));
   if (project) return d;
   if (!automatic) WD_TRY(detect_wsgi_module(e, d, true, depth));  // the error naming the missing module
   d.kind = AppKind::default_page;
