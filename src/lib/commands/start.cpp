@@ -41,10 +41,10 @@ Result<int> cmd_start(Context& ctx, const Args& args) {
       "then from APP_HOME: a gunicorn.conf.py naming wsgi_app, app.sh, app.py, APP_MODULE, FastAPI's\n"
       "[tool.fastapi] entrypoint, a Procfile web: line, a Django project, the ASGI module (asgi.py), the\n"
       "WSGI module (wsgi.py), the files `fastapi run` looks for (main.py, api.py, app/main.py, ...)\n"
-      "holding an ASGI application, else warpdrive's default page. ASGI or WSGI is decided by importing the module. "
-      "WSGI applications run\n"
-      "under WARPDRIVE_SERVER_TYPE (mod_wsgi, gunicorn, uwsgi, waitress), ASGI ones under granian (the\n"
-      "default), uvicorn, hypercorn or daphne, on 0.0.0.0:$WARPDRIVE_HTTP_PORT.\n"
+      "holding an ASGI application, else warpdrive's default page. ASGI or WSGI is decided by importing\n"
+      "the module. WSGI applications run under WARPDRIVE_SERVER_TYPE (mod_wsgi, gunicorn, uwsgi,\n"
+      "waitress), ASGI ones under granian (the default), uvicorn, hypercorn or daphne, on\n"
+      "0.0.0.0:$WARPDRIVE_HTTP_PORT.\n"
       "The server replaces warpdrive, or runs under warpdrive's init when warpdrive is process 1 or the\n"
       "server needs a process group of its own (Apache, which signals its whole group when it stops).",
       "warpdrive start"};

@@ -124,8 +124,7 @@ Result<bool> decide_protocol(const AppEnvironment& e, Detection& d, DetectDepth 
                                   t.script.string(), t.asgi ? "an ASGI" : "a WSGI"));
     return true;
   }
-  std::string named = target_spec(t).substr(t.module.size() + 1);  // "callable", or "factory(args)"
-  WD_ASSIGN(AppInspection a, inspect_app(e, t.module, t.script, find ? "" : named, preferred));
+  WD_ASSIGN(AppInspection a, inspect_app(e, t.module, t.script, find ? "" : callable_spec(t), preferred));
   if (a.protocol.empty()) {
     if (find) return false;
     return make_error(
@@ -293,7 +292,8 @@ constexpr std::string_view kFastapiEntrypoint = "entrypoint in [tool.fastapi] of
 // in the [tool.fastapi] table of pyproject.toml (APP_HOME's, else SRC_ROOT's).
 Result<std::optional<std::string>> fastapi_entrypoint(const Settings& s) {
   auto pyproject = find_app_file(s, "pyproject.toml");
-  if (!pyproject || !is_file(*pyproject)) return std::optional<std::string>();
+  if (!pyproject || !is_file(*pyproject) || source_text(*pyproject).find("fastapi") == std::string::npos)
+    return std::optional<std::string>();  // not parsed at every start of an app that never mentions it
   WD_ASSIGN(toml::table t, parse_toml_file(*pyproject));
   auto node = t["tool"]["fastapi"]["entrypoint"];
   if (!node) return std::optional<std::string>();

@@ -28,13 +28,14 @@ struct WsgiTarget {
   std::optional<std::string> factory_args = std::nullopt;
 };
 
+// "callable", or "callable(arguments)" for a factory.
+inline std::string callable_spec(const WsgiTarget& t) {
+  return t.factory_args ? t.callable + "(" + *t.factory_args + ")" : t.callable;
+}
+
 // "module:callable", or "module:callable(arguments)" for a factory: what a
 // server or warpdrive_app_loader.py is given.
-inline std::string target_spec(const WsgiTarget& t) {
-  std::string spec = t.module + ":" + t.callable;
-  if (t.factory_args) spec += "(" + *t.factory_args + ")";
-  return spec;
-}
+inline std::string target_spec(const WsgiTarget& t) { return t.module + ":" + callable_spec(t); }
 
 // A URL prefix served from a directory, e.g. "/static/" -> $APP_ROOT/tmp/django/static.
 struct StaticMount {

@@ -10,7 +10,7 @@
 #include <cctype>
 #include <string_view>
 
-#include "embedded.hpp"
+#include "start/python_server.hpp"
 
 namespace wd::mod_wsgi {
 
@@ -188,19 +188,18 @@ Result<PythonSetup> resolve_python(const Settings& settings, const ApacheHost& h
 Result<fs::path> wsgi_script(const Application& app, const fs::path& runtime_dir, std::vector<GeneratedFile>& files) {
   if (app.default_page) {
     // start's default page for the other servers, loaded as a script.
-    auto page = embedded_file("warpdrive_default_page.py");
-    if (!page) return make_error("warpdrive_default_page.py is missing from this warpdrive binary");
     fs::path script = runtime_dir / "default.wsgi";
-    files.push_back(GeneratedFile{script, std::string(*page), 0644});
+    WD_ASSIGN(GeneratedFile page, embedded_as_file("warpdrive_default_page.py", script));
+    files.push_back(std::move(page));
     return script;
   }
   if (app.type == AppType::module) {
     fs::path script = runtime_dir / "handler.wsgi";
     files.push_back(GeneratedFile{script, handler_script(app), 0644});
     if (app.factory_args) {
-      auto loader = embedded_file("warpdrive_app_loader.py");
-      if (!loader) return make_error("warpdrive_app_loader.py is missing from this warpdrive binary");
-      files.push_back(GeneratedFile{runtime_dir / "warpdrive_app_loader.py", std::string(*loader), 0644});
+      WD_ASSIGN(GeneratedFile loader,
+                embedded_as_file("warpdrive_app_loader.py", runtime_dir / "warpdrive_app_loader.py"));
+      files.push_back(std::move(loader));
     }
     return script;
   }

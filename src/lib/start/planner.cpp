@@ -40,9 +40,7 @@ WsgiTarget default_page_target(const Settings& s, bool asgi) {
 }
 
 Result<GeneratedFile> default_page_file(const Settings& s) {
-  auto text = embedded_file("warpdrive_default_page.py");
-  if (!text) return make_error("warpdrive_default_page.py is missing from this warpdrive binary");
-  return GeneratedFile{default_page_target(s, false).script, std::string(*text), 0644};
+  return embedded_as_file("warpdrive_default_page.py", default_page_target(s, false).script);
 }
 
 Result<LaunchPlan> plan_server(const AppEnvironment& e, Detection& d) {

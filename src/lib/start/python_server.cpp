@@ -49,6 +49,12 @@ Result<ServerProgram> locate_python_server(const AppEnvironment& environment, st
   return program;
 }
 
+Result<GeneratedFile> embedded_as_file(std::string_view name, fs::path path) {
+  auto text = embedded_file(name);
+  if (!text) return make_error(fmt::format("{} is missing from this warpdrive binary", name));
+  return GeneratedFile{std::move(path), std::string(*text), 0644};
+}
+
 Result<AppEntry> app_entry(const ServerInput& input, const std::optional<PythonSite>& site) {
   const Settings& s = input.environment->settings;
   AppEntry entry;
@@ -69,9 +75,8 @@ Result<AppEntry> app_entry(const ServerInput& input, const std::optional<PythonS
       return make_error(fmt::format("static files under {} are served by {}, which {} cannot import ({})", input.server,
                                     library, site->interpreter.string(), install));
     for (const char* name : {"warpdrive_static.py", "warpdrive_app_loader.py"}) {
-      auto text = embedded_file(name);
-      if (!text) return make_error(fmt::format("{} is missing from this warpdrive binary", name));
-      entry.files.push_back({generated_dir(s) / name, std::string(*text), 0644});
+      WD_ASSIGN(GeneratedFile file, embedded_as_file(name, generated_dir(s) / name));
+      entry.files.push_back(std::move(file));
     }
     nlohmann::json mounts = nlohmann::json::array();
     for (const auto& m : input.statics) mounts.push_back({m.url, m.directory.string()});

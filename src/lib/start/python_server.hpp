@@ -20,6 +20,9 @@ namespace wd {
 // Where start writes the modules it generates: $APP_ROOT/tmp/warpdrive.
 fs::path generated_dir(const Settings& settings);
 
+// src/python/`name`, embedded in the binary, as a file start writes at `path`.
+Result<GeneratedFile> embedded_as_file(std::string_view name, fs::path path);
+
 // A server program found on this machine.
 struct ServerProgram {
   std::vector<std::string> argv;   // {"/opt/app-root/bin/gunicorn"} or {".../bin/python", "-m", "gunicorn"}
